@@ -1,0 +1,125 @@
+//! Command-line arguments, all parsed here, and their translation into plain data.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::answers::{Database, PartialAnswers};
+use crate::error::InputError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "starter",
+    version,
+    about = "Scaffold a hardened axum + sqlx authentication API, and prove it is sound",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a new project from the template.
+    New(NewArgs),
+    /// List the locale catalogues that ship with the template.
+    Locales,
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The project (crate) name; also the directory unless --output is given.
+    pub name: Option<String>,
+
+    /// The directory to create (default: ./NAME).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// The database the API uses.
+    #[arg(long, value_enum, value_name = "DB")]
+    pub db: Option<Database>,
+
+    /// A browser origin allowed by CORS, scheme://host[:port] (repeatable).
+    #[arg(long = "cors-origin", value_name = "URL", conflicts_with = "no_cors")]
+    pub cors_origins: Vec<String>,
+
+    /// Allow no CORS origin (the default answer, given explicitly).
+    #[arg(long)]
+    pub no_cors: bool,
+
+    /// A locale to ship, e.g. fr or pt-BR (repeatable; en is always included).
+    #[arg(long = "locale", value_name = "TAG")]
+    pub locales: Vec<String>,
+
+    /// The locale used when a request's Accept-Language matches none.
+    #[arg(long, value_name = "TAG")]
+    pub default_locale: Option<String>,
+
+    /// Generate the OpenAPI document and Swagger UI.
+    #[arg(long, overrides_with = "no_docs")]
+    pub docs: bool,
+
+    /// Do not generate the API docs.
+    #[arg(long, overrides_with = "docs")]
+    pub no_docs: bool,
+
+    /// Take the default for every answer not given.
+    #[arg(long, short)]
+    pub yes: bool,
+
+    /// Read answers from a TOML file (a project's starter.toml works).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+
+    /// Answer one of the template's own placeholders (repeatable).
+    #[arg(long = "define", short = 'd', value_name = "KEY=VALUE")]
+    pub defines: Vec<String>,
+
+    /// Do not create a git repository.
+    #[arg(long)]
+    pub no_git: bool,
+}
+
+impl NewArgs {
+    /// The answers given on the command line; what is not given stays `None`.
+    pub fn partial_answers(&self) -> Result<PartialAnswers, InputError> {
+        let cors_origins = if self.no_cors {
+            Some(Vec::new())
+        } else if self.cors_origins.is_empty() {
+            None
+        } else {
+            Some(self.cors_origins.clone())
+        };
+        let docs = match (self.docs, self.no_docs) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        };
+        let mut extra = BTreeMap::new();
+        for define in &self.defines {
+            let (key, value) = define.split_once('=').ok_or_else(|| {
+                InputError::new(
+                    format!("-d {define}: expected KEY=VALUE"),
+                    "write it as -d key=value",
+                )
+            })?;
+            extra.insert(key.trim().to_string(), value.to_string());
+        }
+        Ok(PartialAnswers {
+            name: self.name.clone(),
+            database: self.db,
+            cors_origins,
+            locales: (!self.locales.is_empty()).then(|| self.locales.clone()),
+            default_locale: self.default_locale.clone(),
+            docs,
+            extra,
+        })
+    }
+}

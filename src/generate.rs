@@ -1,0 +1,253 @@
+//! Turns answers into a project directory: render in memory, write into a temporary directory
+//! beside the target, add `.env`, `starter.toml` and a git repository, then rename it into
+//! place. A failure at any step leaves nothing behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::answers::Answers;
+use crate::error::{InputError, TemplateError};
+use crate::record::{Provenance, ProjectRecord, RECORD_FILE};
+use crate::render::{self, RenderedFile};
+use crate::template::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the OS random number generator failed: {0}")]
+    Random(getrandom::Error),
+    #[error("cannot serialize starter.toml: {0}")]
+    Record(#[from] toml::ser::Error),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GenerateError + '_ {
+    move |source| GenerateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The project directory to create.
+    pub target: PathBuf,
+    /// Initialise a git repository with a first commit.
+    pub git: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitOutcome {
+    Disabled,
+    Committed,
+    /// No git identity is configured: committed as `rust-api-starter`.
+    CommittedWithFallbackIdentity,
+    /// git is missing or failed: the project is fine, without a repository.
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub target: PathBuf,
+    pub files: Vec<String>,
+    pub wrote_dotenv: bool,
+    pub git: GitOutcome,
+}
+
+/// The target must not exist, or be an empty directory.
+pub fn check_target(target: &Path) -> Result<(), InputError> {
+    match std::fs::read_dir(target) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                Err(InputError::new(
+                    format!("{} already exists and is not empty", target.display()),
+                    "choose another NAME or --output DIR, or remove that directory",
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) if target.exists() => Err(InputError::new(
+            format!("{} already exists and is not a directory", target.display()),
+            "choose another NAME or --output DIR",
+        )),
+        Err(e) => Err(InputError::new(
+            format!("cannot use {}: {e}", target.display()),
+            "choose another --output DIR",
+        )),
+    }
+}
+
+/// The files of the project as rendered from the template (before `.env` and `starter.toml`).
+pub fn render_files(template: &Template, answers: &Answers) -> Result<Vec<RenderedFile>, GenerateError> {
+    Ok(render::render(template, &answers.variables(&template.manifest))?)
+}
+
+pub fn record(template: &Template, answers: &Answers) -> ProjectRecord {
+    ProjectRecord {
+        starter: Provenance {
+            version: crate::STARTER_VERSION.to_string(),
+            template_version: template
+                .manifest
+                .template_version()
+                .unwrap_or("unversioned")
+                .to_string(),
+            template_source: template.source.to_string(),
+        },
+        answers: answers.clone(),
+    }
+}
+
+pub fn generate(template: &Template, answers: &Answers, options: &Options) -> Result<Generated, GenerateError> {
+    check_target(&options.target)?;
+    let parent = match options.target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(InputError::new(
+            format!("the parent directory {} does not exist", parent.display()),
+            format!("create it first (mkdir -p {}) or choose another --output", parent.display()),
+        )
+        .into());
+    }
+    let files = render_files(template, answers)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".starter-")
+        .tempdir_in(&parent)
+        .map_err(io_err(&parent))?;
+    let root = staging.path();
+
+    for file in &files {
+        write_file(root, &file.path, &file.contents)?;
+    }
+    let wrote_dotenv = write_dotenv(root, &files)?;
+    let record = record(template, answers).to_toml()?;
+    write_file(root, RECORD_FILE, record.as_bytes())?;
+    let git = if options.git {
+        git_init(root, template)
+    } else {
+        GitOutcome::Disabled
+    };
+    set_mode(root, 0o755)?;
+
+    // Only now does the project appear under its name; an empty target dir is replaced.
+    let staged = staging.keep();
+    if options.target.is_dir() {
+        let _ = std::fs::remove_dir(&options.target);
+    }
+    if let Err(source) = std::fs::rename(&staged, &options.target) {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(GenerateError::Io {
+            path: options.target.clone(),
+            source,
+        });
+    }
+    let mut names: Vec<String> = files.into_iter().map(|f| f.path).collect();
+    names.push(RECORD_FILE.to_string());
+    Ok(Generated {
+        target: options.target.clone(),
+        files: names,
+        wrote_dotenv,
+        git,
+    })
+}
+
+fn write_file(root: &Path, rel: &str, contents: &[u8]) -> Result<(), GenerateError> {
+    let path = root.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    std::fs::write(&path, contents).map_err(io_err(&path))
+}
+
+/// `.env` with a fresh secret, readable by the owner only.
+fn write_dotenv(root: &Path, files: &[RenderedFile]) -> Result<bool, GenerateError> {
+    let Some(example) = files.iter().find(|f| f.path == ".env.example") else {
+        return Ok(false);
+    };
+    let secret = crate::secret::jwt_secret().map_err(GenerateError::Random)?;
+    let example = String::from_utf8_lossy(&example.contents);
+    let Some(dotenv) = crate::secret::dotenv_from_example(&example, &secret) else {
+        return Ok(false);
+    };
+    let path = root.join(".env");
+    write_private(&path, dotenv.as_bytes()).map_err(io_err(&path))?;
+    Ok(true)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<(), GenerateError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io_err(path))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> Result<(), GenerateError> {
+    Ok(())
+}
+
+fn git_init(root: &Path, template: &Template) -> GitOutcome {
+    let git = |args: &[&str], fallback_identity: bool| {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(root);
+        if fallback_identity {
+            for (key, value) in [
+                ("GIT_AUTHOR_NAME", "rust-api-starter"),
+                ("GIT_AUTHOR_EMAIL", "starter@localhost"),
+                ("GIT_COMMITTER_NAME", "rust-api-starter"),
+                ("GIT_COMMITTER_EMAIL", "starter@localhost"),
+            ] {
+                cmd.env(key, value);
+            }
+        }
+        cmd.output()
+    };
+    let run = |args: &[&str]| match git(args, false) {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+        Err(e) => Err(format!("cannot run git: {e}")),
+    };
+    if let Err(e) = run(&["-c", "init.defaultBranch=main", "init", "-q"]).and_then(|_| run(&["add", "-A"])) {
+        return GitOutcome::Failed(e);
+    }
+    let message = format!(
+        "Generated by rust-api-starter {} (template {})",
+        crate::STARTER_VERSION,
+        template.manifest.template_version().unwrap_or("unversioned")
+    );
+    let commit = ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", &message];
+    match git(&commit, false) {
+        Ok(out) if out.status.success() => GitOutcome::Committed,
+        _ => match git(&commit, true) {
+            Ok(out) if out.status.success() => GitOutcome::CommittedWithFallbackIdentity,
+            Ok(out) => GitOutcome::Failed(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            Err(e) => GitOutcome::Failed(e.to_string()),
+        },
+    }
+}

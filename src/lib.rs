@@ -1,0 +1,23 @@
+//! rust-api-starter: renders the embedded template into a hardened axum + sqlx API.
+//!
+//! The layers, outermost first: `cli` parses arguments into `PartialAnswers`; `prompt` fills
+//! what is missing when a person is at a terminal; `answers` validates and completes them;
+//! `generate` turns `Answers` into a project directory through `render`, which knows only the
+//! template (`template`, `manifest`, `condition`, `filters`) and a set of variables.
+
+pub mod answers;
+pub mod cli;
+pub mod condition;
+pub mod error;
+pub mod filters;
+pub mod generate;
+pub mod manifest;
+pub mod prompt;
+pub mod record;
+pub mod render;
+pub mod secret;
+pub mod template;
+pub mod validate;
+
+/// The version of this tool, recorded in every generated project's `starter.toml`.
+pub const STARTER_VERSION: &str = env!("CARGO_PKG_VERSION");
