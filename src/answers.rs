@@ -98,7 +98,9 @@ impl PartialAnswers {
             Some(_) => return Err("`answers` must be a table".into()),
             None => table,
         };
-        answers.try_into().map_err(|e: toml::de::Error| e.to_string())
+        answers
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())
     }
 
     /// `other`'s answers win where both have one (flags over an answers file).
@@ -261,7 +263,11 @@ pub fn normalize_locales(
 }
 
 impl Answers {
-    pub fn validate(&self, manifest: &Manifest, available_locales: &[String]) -> Result<(), InputError> {
+    pub fn validate(
+        &self,
+        manifest: &Manifest,
+        available_locales: &[String],
+    ) -> Result<(), InputError> {
         validate::project_name(&self.name)?;
         for origin in &self.cors_origins {
             validate::cors_origin(origin)?;
@@ -295,7 +301,12 @@ impl Answers {
                     format!("`{key}` is not a question of this template"),
                     format!(
                         "remove it; the template asks: {}",
-                        manifest.placeholders.keys().cloned().collect::<Vec<_>>().join(", ")
+                        manifest
+                            .placeholders
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             })?;

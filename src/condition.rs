@@ -105,9 +105,7 @@ fn tokenize(src: &str) -> Result<Vec<Token>, String> {
             }
             c if c.is_alphabetic() || c == '_' => {
                 let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || chars[i] == '_')
-                {
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
                     i += 1;
                 }
                 tokens.push(Token::Ident(chars[start..i].iter().collect()));
@@ -311,7 +309,11 @@ mod tests {
     #[test]
     fn errors_are_reported_not_swallowed() {
         let v = vars();
-        assert!(evaluate("unknown == \"x\"", &v).unwrap_err().contains("unknown"));
+        assert!(
+            evaluate("unknown == \"x\"", &v)
+                .unwrap_err()
+                .contains("unknown")
+        );
         assert!(evaluate("database", &v).is_err());
         assert!(evaluate("docs == \"true\"", &v).is_err());
         assert!(evaluate("database.len()", &v).is_err());

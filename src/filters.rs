@@ -2,8 +2,8 @@
 //! the same names and the same conversions (both use `heck`).
 
 use heck::{
-    ToKebabCase, ToLowerCamelCase, ToPascalCase, ToShoutyKebabCase, ToShoutySnakeCase,
-    ToSnakeCase, ToTitleCase, ToTrainCase, ToUpperCamelCase,
+    ToKebabCase, ToLowerCamelCase, ToPascalCase, ToShoutyKebabCase, ToShoutySnakeCase, ToSnakeCase,
+    ToTitleCase, ToTrainCase, ToUpperCamelCase,
 };
 use liquid_core::{
     Display_filter, Filter, FilterReflection, ParseFilter, Result, Runtime, Value, ValueView,
@@ -13,10 +13,10 @@ macro_rules! case_filter {
     ($parser:ident, $filter:ident, $name:literal, $convert:ident) => {
         #[derive(Clone, ParseFilter, FilterReflection)]
         #[filter(
-            name = $name,
-            description = "Converts a string's case, as cargo-generate does.",
-            parsed($filter)
-        )]
+                    name = $name,
+                    description = "Converts a string's case, as cargo-generate does.",
+                    parsed($filter)
+                )]
         pub struct $parser;
 
         #[derive(Debug, Default, Display_filter)]

@@ -29,7 +29,10 @@ fn main() -> ExitCode {
 fn exit_code(err: &anyhow::Error) -> u8 {
     let is_input = err.chain().any(|cause| {
         cause.downcast_ref::<InputError>().is_some()
-            || matches!(cause.downcast_ref::<GenerateError>(), Some(GenerateError::Input(_)))
+            || matches!(
+                cause.downcast_ref::<GenerateError>(),
+                Some(GenerateError::Input(_))
+            )
     });
     if is_input { 2 } else { 1 }
 }
@@ -39,7 +42,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::New(args) => new(args),
         Command::Locales => locales(),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "starter", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "starter",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
     }
@@ -93,7 +101,10 @@ fn target_dir(args: &NewArgs, name: &str) -> PathBuf {
     args.output.clone().unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn print_summary(generated: &generate::Generated, answers: &starter::answers::Answers) -> anyhow::Result<()> {
+fn print_summary(
+    generated: &generate::Generated,
+    answers: &starter::answers::Answers,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let dir = generated.target.display();
     writeln!(
@@ -110,7 +121,10 @@ fn print_summary(generated: &generate::Generated, answers: &starter::answers::An
         writeln!(out, "CORS allows: {}", answers.cors_origins.join(", "))?;
     }
     if generated.wrote_dotenv {
-        writeln!(out, ".env holds a fresh JWT_SECRET (git-ignored; never commit it).")?;
+        writeln!(
+            out,
+            ".env holds a fresh JWT_SECRET (git-ignored; never commit it)."
+        )?;
     }
     match &generated.git {
         GitOutcome::Disabled => {}
@@ -123,15 +137,19 @@ fn print_summary(generated: &generate::Generated, answers: &starter::answers::An
     }
     writeln!(out, "\nNext:\n  cd {dir}")?;
     match answers.database {
-        starter::answers::Database::Sqlite => {
-            writeln!(out, "  cargo run        # serves http://127.0.0.1:8080 on a SQLite file")?
-        }
+        starter::answers::Database::Sqlite => writeln!(
+            out,
+            "  cargo run        # serves http://127.0.0.1:8080 on a SQLite file"
+        )?,
         db => writeln!(
             out,
             "  cargo run        # needs the {db} server named by DATABASE_URL in .env"
         )?,
     }
     writeln!(out, "  cargo test       # the security test suite")?;
-    writeln!(out, "  starter verify   # fmt, clippy, build and tests in one go")?;
+    writeln!(
+        out,
+        "  starter verify   # fmt, clippy, build and tests in one go"
+    )?;
     Ok(())
 }

@@ -103,11 +103,15 @@ pub fn ask_missing(
         let value = match placeholder.kind {
             PlaceholderType::Bool => Confirm::with_theme(&theme)
                 .with_prompt(&placeholder.prompt)
-                .default(matches!(placeholder.default, Some(toml::Value::Boolean(true))))
+                .default(matches!(
+                    placeholder.default,
+                    Some(toml::Value::Boolean(true))
+                ))
                 .interact()?
                 .to_string(),
             PlaceholderType::String => {
-                let mut input = Input::<String>::with_theme(&theme).with_prompt(&placeholder.prompt);
+                let mut input =
+                    Input::<String>::with_theme(&theme).with_prompt(&placeholder.prompt);
                 if let Some(toml::Value::String(d)) = &placeholder.default {
                     input = input.default(d.clone());
                 }

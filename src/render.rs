@@ -41,7 +41,8 @@ pub fn render(template: &Template, vars: &Variables) -> Result<Vec<RenderedFile>
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for file in &template.files {
-        if ALWAYS_IGNORED.contains(&file.path.as_str()) || matches_path_or_parent(&ignore, &file.path)
+        if ALWAYS_IGNORED.contains(&file.path.as_str())
+            || matches_path_or_parent(&ignore, &file.path)
         {
             continue;
         }
@@ -100,10 +101,11 @@ fn check_placeholders(manifest: &Manifest, vars: &Variables) -> Result<(), Templ
 fn active_rules(manifest: &Manifest, vars: &Variables) -> Result<FileRules, TemplateError> {
     let mut rules = manifest.template.rules.clone();
     for (expr, section) in &manifest.conditional {
-        let holds = condition::evaluate(expr, vars).map_err(|message| TemplateError::Condition {
-            expr: expr.clone(),
-            message,
-        })?;
+        let holds =
+            condition::evaluate(expr, vars).map_err(|message| TemplateError::Condition {
+                expr: expr.clone(),
+                message,
+            })?;
         if holds {
             extend(&mut rules.ignore, &section.rules.ignore);
             extend(&mut rules.include, &section.rules.include);
@@ -115,7 +117,8 @@ fn active_rules(manifest: &Manifest, vars: &Variables) -> Result<FileRules, Temp
 
 fn extend(into: &mut Option<Vec<String>>, from: &Option<Vec<String>>) {
     if let Some(from) = from {
-        into.get_or_insert_with(Vec::new).extend(from.iter().cloned());
+        into.get_or_insert_with(Vec::new)
+            .extend(from.iter().cloned());
     }
 }
 
@@ -175,7 +178,11 @@ fn render_text(
         path: path.to_string(),
         message: e.to_string(),
     };
-    parser.parse(text).map_err(err)?.render(globals).map_err(err)
+    parser
+        .parse(text)
+        .map_err(err)?
+        .render(globals)
+        .map_err(err)
 }
 
 fn render_path(
@@ -261,7 +268,10 @@ ignore = ["docs"]
             MANIFEST,
             &[
                 ("cargo-generate.toml", MANIFEST),
-                ("Cargo.toml.liquid", "name = \"{{project-name}}\" # {{ crate_name | pascal_case }}"),
+                (
+                    "Cargo.toml.liquid",
+                    "name = \"{{project-name}}\" # {{ crate_name | pascal_case }}",
+                ),
                 ("src/{{crate_name}}.rs", "// {{ database }}"),
                 ("src/pg.rs", "pg"),
                 ("docs/a.md", "a"),
@@ -299,9 +309,15 @@ ignore = ["docs"]
     fn raw_blocks_keep_github_expressions() {
         let t = template(
             MANIFEST,
-            &[("ci.yml", "db: {{database}}\n{% raw %}key: ${{ hashFiles('Cargo.lock') }}{% endraw %}")],
+            &[(
+                "ci.yml",
+                "db: {{database}}\n{% raw %}key: ${{ hashFiles('Cargo.lock') }}{% endraw %}",
+            )],
         );
         let out = render(&t, &vars("sqlite")).unwrap();
-        assert_eq!(out[0].contents, b"db: sqlite\nkey: ${{ hashFiles('Cargo.lock') }}");
+        assert_eq!(
+            out[0].contents,
+            b"db: sqlite\nkey: ${{ hashFiles('Cargo.lock') }}"
+        );
     }
 }

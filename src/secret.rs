@@ -36,7 +36,10 @@ mod tests {
         let a = jwt_secret().unwrap();
         let b = jwt_secret().unwrap();
         assert_eq!(a.len(), 64);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(a, b);
     }
 
@@ -44,7 +47,10 @@ mod tests {
     fn dotenv_replaces_only_the_secret_and_migrate_lines() {
         let example = "# comment\nJWT_SECRET=replace-me\nMIGRATE_ON_STARTUP=false\nX=1\n";
         let env = dotenv_from_example(example, "ab").unwrap();
-        assert_eq!(env, "# comment\nJWT_SECRET=ab\nMIGRATE_ON_STARTUP=true\nX=1\n");
+        assert_eq!(
+            env,
+            "# comment\nJWT_SECRET=ab\nMIGRATE_ON_STARTUP=true\nX=1\n"
+        );
         assert!(dotenv_from_example("X=1\n", "ab").is_none());
     }
 }

@@ -62,7 +62,11 @@ impl Template {
                 .path()
                 .strip_prefix(root)
                 .expect("walkdir yields paths under its root");
-            if rel.components().next().is_some_and(|c| c.as_os_str() == ".git") {
+            if rel
+                .components()
+                .next()
+                .is_some_and(|c| c.as_os_str() == ".git")
+            {
                 continue;
             }
             let contents = std::fs::read(entry.path()).map_err(|source| TemplateError::Read {
@@ -79,7 +83,10 @@ impl Template {
         Self::from_files(TemplateSource::Path(root.to_path_buf()), files)
     }
 
-    fn from_files(source: TemplateSource, mut files: Vec<TemplateFile>) -> Result<Self, TemplateError> {
+    fn from_files(
+        source: TemplateSource,
+        mut files: Vec<TemplateFile>,
+    ) -> Result<Self, TemplateError> {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let manifest_file = files
             .iter()

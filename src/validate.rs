@@ -14,9 +14,38 @@ const KEYWORDS: &[&str] = &[
 
 /// Names cargo refuses or that collide with the toolchain, target dirs or Windows devices.
 const RESERVED: &[&str] = &[
-    "std", "core", "alloc", "proc_macro", "proc-macro", "test", "build", "deps", "examples",
-    "incremental", "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6",
-    "com7", "com8", "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "proc-macro",
+    "test",
+    "build",
+    "deps",
+    "examples",
+    "incremental",
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "com1",
+    "com2",
+    "com3",
+    "com4",
+    "com5",
+    "com6",
+    "com7",
+    "com8",
+    "com9",
+    "lpt1",
+    "lpt2",
+    "lpt3",
+    "lpt4",
+    "lpt5",
+    "lpt6",
+    "lpt7",
+    "lpt8",
+    "lpt9",
 ];
 
 pub fn project_name(name: &str) -> Result<(), InputError> {
@@ -32,7 +61,8 @@ pub fn project_name(name: &str) -> Result<(), InputError> {
     }
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
-    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    let rest_ok =
+        chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !first_ok || !rest_ok {
         return Err(InputError::new(
             format!("`{name}` is not a valid crate name"),
@@ -77,7 +107,9 @@ pub fn cors_origin(origin: &str) -> Result<String, InputError> {
         return Err(bad("contains a wildcard; list each origin instead"));
     }
     if rest.contains('/') || rest.contains('?') || rest.contains('#') {
-        return Err(bad("has a path, query or fragment; an origin ends after the host and port"));
+        return Err(bad(
+            "has a path, query or fragment; an origin ends after the host and port",
+        ));
     }
     if rest.contains('@') {
         return Err(bad("contains user information"));
@@ -111,7 +143,10 @@ pub fn locale(tag: &str, available: &[String]) -> Result<(), InputError> {
     } else {
         Err(InputError::new(
             format!("locale `{tag}` is not shipped with the template"),
-            format!("choose among: {} (see `starter locales`)", available.join(", ")),
+            format!(
+                "choose among: {} (see `starter locales`)",
+                available.join(", ")
+            ),
         ))
     }
 }
@@ -125,14 +160,31 @@ mod tests {
         for ok in ["myapi", "my-api", "my_api2", "a"] {
             assert!(project_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "MyApi", "1api", "my api", "fn", "self", "test", "std", "con", "my-", "a--b", "proc-macro", "über"] {
+        for bad in [
+            "",
+            "MyApi",
+            "1api",
+            "my api",
+            "fn",
+            "self",
+            "test",
+            "std",
+            "con",
+            "my-",
+            "a--b",
+            "proc-macro",
+            "über",
+        ] {
             assert!(project_name(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn origins() {
-        assert_eq!(cors_origin("https://App.Example.com").unwrap(), "https://app.example.com");
+        assert_eq!(
+            cors_origin("https://App.Example.com").unwrap(),
+            "https://app.example.com"
+        );
         assert!(cors_origin("http://localhost:3000").is_ok());
         assert!(cors_origin("http://127.0.0.1:8080").is_ok());
         for bad in [

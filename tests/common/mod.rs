@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn starter() -> Command {
+    let mut cmd = Command::cargo_bin("starter").expect("the starter binary is built");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Every file under `root` (relative path -> bytes), `.git/` left out.
+pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(root) {
+        let entry = entry.expect("walk generated tree");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(root).unwrap();
+        if rel.starts_with(".git") {
+            continue;
+        }
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        files.insert(rel, std::fs::read(entry.path()).unwrap());
+    }
+    files
+}
+
+/// Names of the entries directly in `dir` (to prove nothing was left behind).
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// One build cache for every generated project that the tests compile.
+pub fn shared_target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("STARTER_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("generated-projects")
+}

@@ -1,0 +1,483 @@
+//! `starter new`: rendering every configuration, the files it writes, and its errors.
+
+mod common;
+
+use common::{entries, starter, tree};
+use predicates::prelude::*;
+
+const DATABASES: [&str; 3] = ["sqlite", "postgres", "mysql"];
+
+fn generate(dir: &std::path::Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(name);
+    starter()
+        .args(["new", name, "--no-git", "-o"])
+        .arg(&out)
+        .args(extra)
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn every_database_renders_with_docs_on_and_off_and_several_locales() {
+    let tmp = tempfile::tempdir().unwrap();
+    for db in DATABASES {
+        for docs in ["--docs", "--no-docs"] {
+            let name = format!("api-{db}{}", if docs == "--docs" { "-docs" } else { "" });
+            let out = generate(
+                tmp.path(),
+                &name,
+                &[
+                    "--db",
+                    db,
+                    docs,
+                    "--locale",
+                    "fr",
+                    "--locale",
+                    "de",
+                    "--default-locale",
+                    "fr",
+                    "--cors-origin",
+                    "https://app.example.com",
+                ],
+            );
+            let files = tree(&out);
+            let text = |p: &str| {
+                String::from_utf8(
+                    files
+                        .get(p)
+                        .unwrap_or_else(|| panic!("{name}: no {p}"))
+                        .clone(),
+                )
+                .unwrap()
+            };
+            let cargo = text("Cargo.toml");
+            assert!(
+                cargo.contains(&format!("name = \"{name}\"")),
+                "{name}: {cargo}"
+            );
+            for other in DATABASES.iter().filter(|d| **d != db) {
+                assert!(
+                    !cargo.contains(&format!("\"{other}\"")),
+                    "{name} pulls in {other}"
+                );
+            }
+            assert!(
+                cargo.contains(&format!("\"{db}\"")),
+                "{name} lacks the {db} driver"
+            );
+            assert_eq!(
+                cargo.contains("utoipa"),
+                docs == "--docs",
+                "{name}: docs deps"
+            );
+            let locales: Vec<&str> = files
+                .keys()
+                .filter_map(|p| p.strip_prefix("locales/"))
+                .collect();
+            assert_eq!(locales, ["de.json", "en.json", "fr.json"], "{name}");
+            let record = text("starter.toml");
+            assert!(record.contains(&format!("database = \"{db}\"")), "{record}");
+            assert!(record.contains("default_locale = \"fr\""), "{record}");
+            assert!(
+                text(".env.example").contains("https://app.example.com"),
+                "{name}: CORS"
+            );
+            // Nothing is left unrendered.
+            for (path, bytes) in &files {
+                let body = String::from_utf8_lossy(bytes);
+                assert!(!path.contains("{{") && !path.ends_with(".liquid"), "{path}");
+                if !path.starts_with(".github/") {
+                    assert!(
+                        !body.contains("{{") && !body.contains("{%"),
+                        "{name}: {path} has liquid left"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn dotenv_gets_a_fresh_secret_that_appears_nowhere_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = generate(tmp.path(), "one", &["--yes"]);
+    let b = generate(tmp.path(), "two", &["--yes"]);
+    let secret = |dir: &std::path::Path| {
+        let env = std::fs::read_to_string(dir.join(".env")).unwrap();
+        let line = env
+            .lines()
+            .find(|l| l.starts_with("JWT_SECRET="))
+            .unwrap()
+            .to_string();
+        line["JWT_SECRET=".len()..].to_string()
+    };
+    let (sa, sb) = (secret(&a), secret(&b));
+    assert_eq!(sa.len(), 64);
+    assert!(sa.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(sa, sb);
+    for (path, bytes) in tree(&a) {
+        if path != ".env" {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(&sa),
+                "secret leaked into {path}"
+            );
+        }
+    }
+    let example = std::fs::read_to_string(a.join(".env.example")).unwrap();
+    let placeholder = example
+        .lines()
+        .find(|l| l.starts_with("JWT_SECRET="))
+        .unwrap();
+    assert!(
+        placeholder.len() - "JWT_SECRET=".len() < 32,
+        "placeholder must be refused at start"
+    );
+    let gitignore = std::fs::read_to_string(a.join(".gitignore")).unwrap();
+    assert!(gitignore.lines().any(|l| l.trim() == ".env"), "{gitignore}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(a.join(".env"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, ".env is readable by others: {mode:o}");
+    }
+}
+
+#[test]
+fn starter_toml_renders_the_same_files_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = generate(
+        tmp.path(),
+        "again",
+        &[
+            "--db",
+            "postgres",
+            "--locale",
+            "es",
+            "--default-locale",
+            "es",
+            "--no-docs",
+            "--cors-origin",
+            "http://localhost:3000",
+        ],
+    );
+    let second = tmp.path().join("copy");
+    starter()
+        .args(["new", "--no-git", "-o"])
+        .arg(&second)
+        .arg("--answers")
+        .arg(first.join("starter.toml"))
+        .assert()
+        .success();
+    let mut a = tree(&first);
+    let mut b = tree(&second);
+    assert_ne!(
+        a.remove(".env"),
+        b.remove(".env"),
+        "each project gets its own secret"
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{path} differs");
+    }
+}
+
+#[test]
+fn flags_override_the_answers_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let answers = tmp.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        "name = \"from-file\"\ndatabase = \"mysql\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = false\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("p");
+    starter()
+        .args(["new", "--no-git", "--db", "sqlite", "-o"])
+        .arg(&out)
+        .arg("--answers")
+        .arg(&answers)
+        .assert()
+        .success();
+    let record = std::fs::read_to_string(out.join("starter.toml")).unwrap();
+    assert!(record.contains("name = \"from-file\""), "{record}");
+    assert!(record.contains("database = \"sqlite\""), "{record}");
+    assert!(record.contains("docs = false"), "{record}");
+}
+
+#[test]
+fn git_repository_is_created_even_without_a_git_identity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("with-git");
+    starter()
+        .args(["new", "with-git", "--yes", "-o"])
+        .arg(&out)
+        .env("HOME", home.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("EMAIL")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("git: repository created"));
+    let log = std::process::Command::new("git")
+        .args(["log", "--oneline"])
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    assert!(log.status.success());
+    assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1);
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--ignored"])
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    // Everything is committed except the ignored .env.
+    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "!! .env");
+}
+
+/// Each case: the arguments, the text the error must contain, and nothing on disk after.
+#[test]
+fn bad_input_fails_with_exit_code_2_and_leaves_nothing() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["new", "MyApi", "--yes"], "not a valid crate name"),
+        (&["new", "fn", "--yes"], "Rust keyword"),
+        (&["new", "test", "--yes"], "reserved"),
+        (&["new", "1api", "--yes"], "not a valid crate name"),
+        (
+            &[
+                "new",
+                "ok-api",
+                "--yes",
+                "--cors-origin",
+                "https://*.example.com",
+            ],
+            "wildcard",
+        ),
+        (
+            &[
+                "new",
+                "ok-api",
+                "--yes",
+                "--cors-origin",
+                "https://example.com/app",
+            ],
+            "path",
+        ),
+        (
+            &[
+                "new",
+                "ok-api",
+                "--yes",
+                "--cors-origin",
+                "ftp://example.com",
+            ],
+            "http:// or https://",
+        ),
+        (
+            &["new", "ok-api", "--yes", "--locale", "xx"],
+            "locale `xx` is not shipped",
+        ),
+        (
+            &[
+                "new",
+                "ok-api",
+                "--yes",
+                "--locale",
+                "fr",
+                "--default-locale",
+                "de",
+            ],
+            "default locale `de` is not among",
+        ),
+        (
+            &["new", "ok-api", "--yes", "-d", "nonsense"],
+            "expected KEY=VALUE",
+        ),
+        (
+            &["new", "ok-api", "--yes", "-d", "unknown=1"],
+            "not a question of this template",
+        ),
+    ];
+    for (args, message) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        starter()
+            .current_dir(tmp.path())
+            .args(*args)
+            .args(["--no-git"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(*message))
+            .stderr(predicate::str::contains("fix:"));
+        assert!(
+            entries(tmp.path()).is_empty(),
+            "{args:?} left {:?}",
+            entries(tmp.path())
+        );
+    }
+}
+
+#[test]
+fn clap_rejects_an_unknown_database_with_exit_code_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "ok-api", "--db", "oracle"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sqlite"));
+    assert!(entries(tmp.path()).is_empty());
+}
+
+#[test]
+fn an_existing_non_empty_directory_is_refused_and_kept_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("taken");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("keep.txt"), "mine").unwrap();
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "taken", "--yes", "--no-git"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists and is not empty"));
+    assert_eq!(entries(tmp.path()), ["taken"]);
+    assert_eq!(entries(&target), ["keep.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(target.join("keep.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn an_existing_empty_directory_is_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "empty", "--yes", "--no-git"])
+        .assert()
+        .success();
+    assert!(tmp.path().join("empty/starter.toml").is_file());
+    assert_eq!(entries(tmp.path()), ["empty"]);
+}
+
+#[test]
+fn without_a_terminal_missing_answers_name_their_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "quiet-api", "--no-git"])
+        .write_stdin("")
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--db sqlite|postgres|mysql"))
+        .stderr(predicate::str::contains("--cors-origin URL"))
+        .stderr(predicate::str::contains("--locale TAG"))
+        .stderr(predicate::str::contains("--docs or --no-docs"))
+        .stderr(predicate::str::contains("--yes"));
+    assert!(entries(tmp.path()).is_empty());
+    // All answers given: no terminal needed, no default taken silently.
+    starter()
+        .current_dir(tmp.path())
+        .args([
+            "new",
+            "quiet-api",
+            "--no-git",
+            "--db",
+            "mysql",
+            "--no-cors",
+            "--locale",
+            "en",
+            "--no-docs",
+        ])
+        .write_stdin("")
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_failed_render_leaves_no_half_written_directory() {
+    // An unwritable parent makes the staging directory impossible: the error is clean and the
+    // target never appears. (As root, permissions do not bind: use a file as the parent.)
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("file"), "x").unwrap();
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "nested", "--yes", "--no-git", "-o", "file/nested"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("does not exist")
+                .or(predicate::str::contains("Not a directory")),
+        );
+    assert_eq!(entries(tmp.path()), ["file"]);
+}
+
+#[test]
+fn version_locales_and_completions() {
+    starter()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    let out = starter()
+        .arg("locales")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.lines().next().unwrap().starts_with("en "), "{out}");
+    for tag in ["fr", "de", "pt-BR", "zh-CN", "ja", "ar"] {
+        assert!(
+            out.lines()
+                .any(|l| l.split_whitespace().next() == Some(tag)),
+            "{tag} missing: {out}"
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        starter()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("starter"));
+    }
+}
+
+#[test]
+fn snapshot_of_the_sqlite_project() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = generate(
+        tmp.path(),
+        "snap-api",
+        &[
+            "--db",
+            "sqlite",
+            "--docs",
+            "--locale",
+            "fr",
+            "--default-locale",
+            "en",
+            "--cors-origin",
+            "http://localhost:3000",
+        ],
+    );
+    let files = tree(&out);
+    let listing: Vec<&str> = files.keys().map(String::as_str).collect();
+    insta::assert_snapshot!("sqlite_tree", listing.join("\n"));
+    let text = |p: &str| String::from_utf8(files[p].clone()).unwrap();
+    insta::assert_snapshot!("sqlite_cargo_toml", text("Cargo.toml"));
+    insta::assert_snapshot!(
+        "sqlite_starter_toml",
+        text("starter.toml").replace(env!("CARGO_PKG_VERSION"), "[version]")
+    );
+    insta::assert_snapshot!("sqlite_env_example", text(".env.example"));
+}
