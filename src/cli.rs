@@ -24,6 +24,10 @@ pub struct Cli {
 pub enum Command {
     /// Generate a new project from the template.
     New(NewArgs),
+    /// Check that a generated project passes fmt, clippy, build and its security tests.
+    Verify(VerifyArgs),
+    /// Generate every configuration and verify each, with one shared build cache.
+    Matrix(MatrixArgs),
     /// List the locale catalogues that ship with the template.
     Locales,
     /// Print a shell completion script.
@@ -85,6 +89,97 @@ pub struct NewArgs {
     /// Do not create a git repository.
     #[arg(long)]
     pub no_git: bool,
+
+    /// Verify the project once generated (see `starter verify`).
+    #[arg(long)]
+    pub verify: bool,
+
+    #[command(flatten)]
+    pub verify_options: VerifyFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyFlags {
+    /// A PostgreSQL or MySQL server for the tests; a throwaway database is created on it and
+    /// dropped after.
+    #[arg(
+        long,
+        env = "STARTER_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// The build cache shared by every verified project.
+    #[arg(long, env = "STARTER_TARGET_DIR", value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+
+    /// One line per phase, no live display.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The project directory (with its starter.toml).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    #[command(flatten)]
+    pub flags: VerifyFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Only these databases (repeatable; default: all three).
+    #[arg(long, value_enum, value_name = "DB")]
+    pub db: Vec<Database>,
+
+    /// Only configurations with API docs.
+    #[arg(long, conflicts_with = "no_docs")]
+    pub docs: bool,
+
+    /// Only configurations without API docs.
+    #[arg(long)]
+    pub no_docs: bool,
+
+    /// Locales of every configuration (repeatable; en is always included).
+    #[arg(long = "locale", value_name = "TAG")]
+    pub locales: Vec<String>,
+
+    /// PostgreSQL server for the postgres configurations.
+    #[arg(
+        long,
+        env = "STARTER_POSTGRES_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub postgres_url: Option<String>,
+
+    /// MySQL/MariaDB server for the mysql configurations.
+    #[arg(
+        long,
+        env = "STARTER_MYSQL_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub mysql_url: Option<String>,
+
+    /// The build cache shared by every configuration.
+    #[arg(long, env = "STARTER_TARGET_DIR", value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Keep the generated projects (their root is printed).
+    #[arg(long)]
+    pub keep: bool,
+
+    /// One line per phase, no live display.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 impl NewArgs {

@@ -13,10 +13,10 @@ macro_rules! case_filter {
     ($parser:ident, $filter:ident, $name:literal, $convert:ident) => {
         #[derive(Clone, ParseFilter, FilterReflection)]
         #[filter(
-                    name = $name,
-                    description = "Converts a string's case, as cargo-generate does.",
-                    parsed($filter)
-                )]
+                            name = $name,
+                            description = "Converts a string's case, as cargo-generate does.",
+                            parsed($filter)
+                        )]
         pub struct $parser;
 
         #[derive(Debug, Default, Display_filter)]

@@ -18,6 +18,7 @@ pub mod render;
 pub mod secret;
 pub mod template;
 pub mod validate;
+pub mod verify;
 
 /// The version of this tool, recorded in every generated project's `starter.toml`.
 pub const STARTER_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
+use starter::answers::Database;
 use starter::answers::PartialAnswers;
-use starter::cli::{Cli, Command, NewArgs};
+use starter::cli::{Cli, Command, MatrixArgs, NewArgs, VerifyFlags};
 use starter::error::InputError;
 use starter::generate::{self, GenerateError, GitOutcome};
 use starter::template::{self, Template};
+use starter::verify::{self, VerifyError, VerifyOptions, matrix, progress::Progress};
 use starter::{prompt, validate};
 
 fn main() -> ExitCode {
@@ -33,13 +35,31 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 cause.downcast_ref::<GenerateError>(),
                 Some(GenerateError::Input(_))
             )
+            || matches!(
+                cause.downcast_ref::<VerifyError>(),
+                Some(VerifyError::Input(_))
+            )
     });
-    if is_input { 2 } else { 1 }
+    let interrupted = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<VerifyError>(),
+            Some(VerifyError::Cargo(verify::cargo::CargoError::Interrupted))
+        )
+    });
+    if interrupted {
+        130
+    } else if is_input {
+        2
+    } else {
+        1
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::New(args) => new(args),
+        Command::Verify(args) => verify_project(&args.dir, &args.flags),
+        Command::Matrix(args) => run_matrix(args),
         Command::Locales => locales(),
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -94,6 +114,134 @@ fn new(args: NewArgs) -> anyhow::Result<()> {
         },
     )?;
     print_summary(&generated, &answers)?;
+    if args.verify {
+        println!();
+        verify_project(&generated.target, &args.verify_options)?;
+    }
+    Ok(())
+}
+
+fn verify_options(dir: &std::path::Path, flags: &VerifyFlags, label: String) -> VerifyOptions {
+    VerifyOptions {
+        dir: dir.to_path_buf(),
+        database_url: flags.database_url.clone(),
+        target_dir: flags
+            .target_dir
+            .clone()
+            .unwrap_or_else(verify::default_target_dir),
+        quiet: flags.quiet,
+        label,
+    }
+}
+
+/// `starter verify`: exit 0 when every phase passes; otherwise the failing phase's output.
+fn verify_project(dir: &std::path::Path, flags: &VerifyFlags) -> anyhow::Result<()> {
+    let label = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
+    let options = verify_options(dir, flags, label);
+    verify::prepare(&options)?;
+    let progress = Progress::detect(flags.quiet);
+    let report = verify::runtime()?.block_on(verify::verify(&options, &progress))?;
+    if let Some(failed) = report.failure() {
+        eprintln!(
+            "--- {} output ---\n{}\n---",
+            failed.phase.name(),
+            failed.log.trim_end()
+        );
+    }
+    print!("{}", report.summary());
+    anyhow::ensure!(
+        report.ok(),
+        "verification failed at {}",
+        report
+            .failure()
+            .map_or("an unknown phase", |p| p.phase.name())
+    );
+    Ok(())
+}
+
+fn run_matrix(args: MatrixArgs) -> anyhow::Result<()> {
+    let template = Template::embedded().context("the embedded template is broken")?;
+    let available = template.locales();
+    let locales = starter::answers::normalize_locales(args.locales.clone(), &available)?;
+    let databases = if args.db.is_empty() {
+        Database::ALL.to_vec()
+    } else {
+        args.db.clone()
+    };
+    let docs = match (args.docs, args.no_docs) {
+        (true, _) => vec![true],
+        (_, true) => vec![false],
+        _ => vec![true, false],
+    };
+    let mut missing = Vec::new();
+    if databases.contains(&Database::Postgres) && args.postgres_url.is_none() {
+        missing
+            .push("--postgres-url URL (or STARTER_POSTGRES_URL) for the postgres configurations");
+    }
+    if databases.contains(&Database::Mysql) && args.mysql_url.is_none() {
+        missing.push("--mysql-url URL (or STARTER_MYSQL_URL) for the mysql configurations");
+    }
+    if !missing.is_empty() {
+        return Err(InputError::new(
+            format!("no database server named: {}", missing.join("; ")),
+            "pass the URLs, or narrow the matrix with --db sqlite",
+        )
+        .into());
+    }
+    for (db, url) in [
+        (Database::Postgres, &args.postgres_url),
+        (Database::Mysql, &args.mysql_url),
+    ] {
+        if let Some(url) = url {
+            verify::database::check_url(db, url)?;
+        }
+    }
+    let root = tempfile::Builder::new()
+        .prefix("starter-matrix-")
+        .tempdir()?;
+    let configurations = matrix::configurations(&databases, &docs, &locales);
+    let options = matrix::MatrixOptions {
+        root: root.path(),
+        target_dir: args
+            .target_dir
+            .clone()
+            .unwrap_or_else(verify::default_target_dir),
+        postgres_url: args.postgres_url.clone(),
+        mysql_url: args.mysql_url.clone(),
+        quiet: args.quiet,
+    };
+    let entries = verify::runtime()?.block_on(matrix::run(&template, &configurations, &options))?;
+    for entry in entries.iter().filter(|e| !e.ok()) {
+        if let Ok(report) = &entry.outcome
+            && let Some(failed) = report.failure()
+        {
+            eprintln!(
+                "--- {} {} output ---\n{}\n---",
+                entry.configuration.label,
+                failed.phase.name(),
+                failed.log.trim_end()
+            );
+        }
+    }
+    print!("{}", matrix::table(&entries));
+    if let Some(path) = &args.junit {
+        std::fs::write(path, matrix::junit(&entries))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("JUnit report: {}", path.display());
+    }
+    if args.keep {
+        println!("projects kept in {}", root.keep().display());
+    }
+    let failed = entries.iter().filter(|e| !e.ok()).count();
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} configurations failed",
+        entries.len()
+    );
     Ok(())
 }
 

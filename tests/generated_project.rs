@@ -1,38 +1,17 @@
-//! The loop new -> API: a generated project passes fmt, clippy -D warnings and its own
-//! security test suite. SQLite runs always; PostgreSQL and MySQL run with `--ignored` when a
-//! server is named (STARTER_TEST_POSTGRES_URL, STARTER_TEST_MYSQL_URL), as .ci/run does.
+//! The loop new -> API -> verify: a generated project passes fmt, clippy -D warnings, build and
+//! its own security suite, through `starter verify`. SQLite runs always; PostgreSQL and MySQL
+//! run with `--ignored` when a server is named (STARTER_TEST_POSTGRES_URL,
+//! STARTER_TEST_MYSQL_URL), as .ci/run does.
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 
 use common::{shared_target_dir, starter};
+use predicates::prelude::*;
 
-fn cargo(dir: &Path, args: &[&str], database_url: Option<&str>) {
-    let mut cmd = Command::new("cargo");
-    cmd.args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", shared_target_dir())
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_MAKEFLAGS");
-    if let Some(url) = database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    let out = cmd.output().expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "`cargo {}` failed in {}:\n{}\n{}",
-        args.join(" "),
-        dir.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn generate_and_check(db: &str, database_url: Option<&str>) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join(format!("gen-{db}"));
+fn generate(root: &Path, db: &str) -> PathBuf {
+    let dir = root.join(format!("gen-{db}"));
     starter()
         .args([
             "new",
@@ -47,32 +26,118 @@ fn generate_and_check(db: &str, database_url: Option<&str>) {
         .arg(&dir)
         .assert()
         .success();
-    cargo(&dir, &["fmt", "--check"], None);
-    cargo(
-        &dir,
-        &["clippy", "--all-targets", "--", "-D", "warnings"],
-        None,
-    );
-    cargo(&dir, &["test"], database_url);
+    dir
+}
+
+fn verify(dir: &Path, database_url: Option<&str>) -> assert_cmd::assert::Assert {
+    let mut cmd = starter();
+    cmd.arg("verify")
+        .arg(dir)
+        .arg("--quiet")
+        .arg("--target-dir")
+        .arg(shared_target_dir())
+        .env_remove("STARTER_DATABASE_URL")
+        .env_remove("RUSTFLAGS");
+    if let Some(url) = database_url {
+        cmd.args(["--database-url", url]);
+    }
+    cmd.assert()
 }
 
 #[test]
-fn generated_sqlite_project_passes_fmt_clippy_and_its_security_suite() {
-    generate_and_check("sqlite", None);
+fn generated_sqlite_project_verifies_and_a_broken_copy_fails_naming_its_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), "sqlite");
+    verify(&dir, None)
+        .success()
+        .stdout(predicate::str::contains("result: PASSED"))
+        .stdout(predicate::str::is_match(r"[1-9][0-9]* security tests passed").unwrap());
+
+    // The same project with one failing security test injected: verify must fail and name it.
+    let broken = tmp.path().join("broken");
+    copy_dir(&dir, &broken);
+    std::fs::write(
+        broken.join("tests").join("injected_failure.rs"),
+        "#[test]\nfn injected_security_claim_does_not_hold() {\n    assert_eq!(1 + 1, 3, \"injected failure\");\n}\n",
+    )
+    .unwrap();
+    verify(&broken, None)
+        .code(1)
+        .stdout(predicate::str::contains("result: FAILED"))
+        .stdout(predicate::str::contains(
+            "injected_security_claim_does_not_hold",
+        ));
 }
 
 #[test]
 #[ignore = "needs PostgreSQL: set STARTER_TEST_POSTGRES_URL and run with --ignored"]
-fn generated_postgres_project_passes_fmt_clippy_and_its_security_suite() {
+fn generated_postgres_project_verifies() {
     let url = std::env::var("STARTER_TEST_POSTGRES_URL")
         .expect("set STARTER_TEST_POSTGRES_URL, e.g. postgres://postgres@127.0.0.1:5432/test");
-    generate_and_check("postgres", Some(&url));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), "postgres");
+    verify(&dir, Some(&url))
+        .success()
+        .stdout(predicate::str::contains("result: PASSED"));
 }
 
 #[test]
 #[ignore = "needs MySQL/MariaDB: set STARTER_TEST_MYSQL_URL and run with --ignored"]
-fn generated_mysql_project_passes_fmt_clippy_and_its_security_suite() {
+fn generated_mysql_project_verifies() {
     let url = std::env::var("STARTER_TEST_MYSQL_URL")
         .expect("set STARTER_TEST_MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/test");
-    generate_and_check("mysql", Some(&url));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), "mysql");
+    verify(&dir, Some(&url))
+        .success()
+        .stdout(predicate::str::contains("result: PASSED"));
+}
+
+#[test]
+fn verify_names_the_flag_when_a_server_is_needed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), "postgres");
+    starter()
+        .arg("verify")
+        .arg(&dir)
+        .env_remove("STARTER_DATABASE_URL")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--database-url"));
+    starter()
+        .arg("verify")
+        .arg(&dir)
+        .args(["--database-url", "mysql://root@127.0.0.1/x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a postgres URL"));
+    starter()
+        .arg("verify")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("starter.toml"));
+}
+
+#[test]
+fn matrix_refuses_to_start_without_the_servers_it_needs() {
+    starter()
+        .args(["matrix", "--db", "mysql"])
+        .env_remove("STARTER_MYSQL_URL")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--mysql-url"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
 }

@@ -1,0 +1,170 @@
+//! Runs one cargo phase in a project, reading cargo's JSON messages (crates compiled) and the
+//! test harness's lines (tests passed) as they come, so progress is live.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Instant;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use super::progress::Progress;
+use super::{Phase, PhaseResult};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CargoError {
+    #[error("cannot run cargo: {0}")]
+    Spawn(std::io::Error),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+pub struct CargoRun<'a> {
+    pub dir: &'a Path,
+    pub target_dir: &'a Path,
+    pub database_url: Option<&'a str>,
+    pub total_crates: Option<usize>,
+    pub label: &'a str,
+}
+
+fn args(phase: Phase) -> &'static [&'static str] {
+    match phase {
+        Phase::Fmt => &["fmt", "--check"],
+        Phase::Clippy => &[
+            "clippy",
+            "--all-targets",
+            "--message-format=json",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        Phase::Build => &["build", "--all-targets", "--message-format=json"],
+        Phase::Test => &["test", "--no-fail-fast"],
+    }
+}
+
+impl CargoRun<'_> {
+    pub async fn run(&self, phase: Phase, progress: &Progress) -> Result<PhaseResult, CargoError> {
+        progress.start(self.label, phase);
+        let started = Instant::now();
+        let mut cmd = Command::new("cargo");
+        cmd.args(args(phase))
+            .current_dir(self.dir)
+            .env("CARGO_TARGET_DIR", self.target_dir)
+            .env("CARGO_TERM_COLOR", "never")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        match self.database_url {
+            Some(url) => cmd.env("DATABASE_URL", url),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        let mut child = cmd.spawn().map_err(CargoError::Spawn)?;
+        let stdout = child.stdout.take().map(|s| BufReader::new(s).lines());
+        let stderr = child.stderr.take().map(|s| BufReader::new(s).lines());
+
+        let mut out = Output::default();
+        let collect = async {
+            let (mut stdout, mut stderr) = (stdout, stderr);
+            loop {
+                tokio::select! {
+                    line = async { match &mut stdout { Some(l) => l.next_line().await, None => Ok(None) } } => {
+                        match line {
+                            Ok(Some(line)) => out.stdout_line(&line, phase, self.total_crates, progress),
+                            _ => stdout = None,
+                        }
+                    }
+                    line = async { match &mut stderr { Some(l) => l.next_line().await, None => Ok(None) } } => {
+                        match line {
+                            Ok(Some(line)) => out.log.push(line),
+                            _ => stderr = None,
+                        }
+                    }
+                }
+                if stdout.is_none() && stderr.is_none() {
+                    break;
+                }
+            }
+            child.wait().await
+        };
+        let status = tokio::select! {
+            status = collect => status.map_err(CargoError::Spawn)?,
+            _ = tokio::signal::ctrl_c() => return Err(CargoError::Interrupted),
+        };
+        let result = PhaseResult {
+            phase,
+            ok: status.success(),
+            duration: started.elapsed(),
+            log: out.log.join("\n"),
+            tests_passed: out.passed,
+            tests_failed: out.failed,
+        };
+        progress.finish(self.label, phase, result.ok, result.duration);
+        Ok(result)
+    }
+}
+
+#[derive(Default)]
+struct Output {
+    log: Vec<String>,
+    compiled: BTreeSet<String>,
+    passed: usize,
+    failed: Vec<String>,
+}
+
+impl Output {
+    fn stdout_line(&mut self, line: &str, phase: Phase, total: Option<usize>, progress: &Progress) {
+        match phase {
+            Phase::Clippy | Phase::Build => {
+                let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+                    self.log.push(line.to_string());
+                    return;
+                };
+                match msg["reason"].as_str() {
+                    Some("compiler-artifact") => {
+                        if let Some(id) = msg["package_id"].as_str() {
+                            self.compiled.insert(id.to_string());
+                            progress.compiled(self.compiled.len(), total);
+                        }
+                    }
+                    Some("compiler-message") => {
+                        if let Some(text) = msg["message"]["rendered"].as_str() {
+                            self.log.push(text.trim_end().to_string());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Phase::Test => {
+                self.log.push(line.to_string());
+                if let Some(rest) = line.strip_prefix("test ") {
+                    if rest.ends_with(" ... ok") {
+                        self.passed += 1;
+                    } else if let Some(name) = rest.strip_suffix(" ... FAILED") {
+                        self.failed.push(name.to_string());
+                    }
+                    progress.tests(self.passed, self.failed.len());
+                }
+            }
+            Phase::Fmt => self.log.push(line.to_string()),
+        }
+    }
+}
+
+/// The number of packages in the project's dependency graph, for "N/total crates compiled".
+pub async fn total_crates(dir: &Path) -> Option<usize> {
+    let out = Command::new("cargo")
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(dir)
+        .stderr(Stdio::null())
+        .output()
+        .await
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    meta["resolve"]["nodes"].as_array().map(Vec::len)
+}
