@@ -363,3 +363,17 @@ impl Answers {
         vars
     }
 }
+
+impl From<Answers> for PartialAnswers {
+    fn from(a: Answers) -> Self {
+        PartialAnswers {
+            name: Some(a.name),
+            database: Some(a.database),
+            cors_origins: Some(a.cors_origins),
+            locales: Some(a.locales),
+            default_locale: Some(a.default_locale),
+            docs: Some(a.docs),
+            extra: a.extra,
+        }
+    }
+}

@@ -28,6 +28,12 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Generate every configuration and verify each, with one shared build cache.
     Matrix(MatrixArgs),
+    /// Move the project to a newer template version, merging with git.
+    Update(UpdateArgs),
+    /// Show what `starter update` would change, without changing anything.
+    Diff(UpdateArgs),
+    /// Exit 0 when the project is on the newest template version, 3 when it is behind.
+    Check(CheckArgs),
     /// List the locale catalogues that ship with the template.
     Locales,
     /// Print a shell completion script.
@@ -89,6 +95,14 @@ pub struct NewArgs {
     /// Do not create a git repository.
     #[arg(long)]
     pub no_git: bool,
+
+    /// Render a team's template: a directory, or a git URL (with --ref).
+    #[arg(long, value_name = "PATH|GIT_URL")]
+    pub template: Option<String>,
+
+    /// The tag, branch or commit of a git template (default: its newest version tag).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
 
     /// Verify the project once generated (see `starter verify`).
     #[arg(long)]
@@ -197,16 +211,7 @@ impl NewArgs {
             (_, true) => Some(false),
             _ => None,
         };
-        let mut extra = BTreeMap::new();
-        for define in &self.defines {
-            let (key, value) = define.split_once('=').ok_or_else(|| {
-                InputError::new(
-                    format!("-d {define}: expected KEY=VALUE"),
-                    "write it as -d key=value",
-                )
-            })?;
-            extra.insert(key.trim().to_string(), value.to_string());
-        }
+        let extra = parse_defines(&self.defines)?;
         Ok(PartialAnswers {
             name: self.name.clone(),
             database: self.db,
@@ -217,4 +222,49 @@ impl NewArgs {
             extra,
         })
     }
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The project directory.
+    #[arg(long = "project", short = 'p', default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// The template version to move to (default: the newest its source offers).
+    #[arg(long, value_name = "VERSION", conflicts_with = "reference")]
+    pub to: Option<String>,
+
+    /// A tag, branch or commit of the project's git template.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+
+    /// Answer a question that is new in that version (repeatable).
+    #[arg(long = "define", short = 'd', value_name = "KEY=VALUE")]
+    pub defines: Vec<String>,
+
+    /// Take the default for new questions not answered with -d.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The project directory.
+    #[arg(long = "project", short = 'p', default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// `-d KEY=VALUE` pairs.
+pub fn parse_defines(defines: &[String]) -> Result<BTreeMap<String, String>, InputError> {
+    let mut extra = BTreeMap::new();
+    for define in defines {
+        let (key, value) = define.split_once('=').ok_or_else(|| {
+            InputError::new(
+                format!("-d {define}: expected KEY=VALUE"),
+                "write it as -d key=value",
+            )
+        })?;
+        extra.insert(key.trim().to_string(), value.to_string());
+    }
+    Ok(extra)
 }

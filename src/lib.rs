@@ -11,12 +11,15 @@ pub mod condition;
 pub mod error;
 pub mod filters;
 pub mod generate;
+pub mod git;
 pub mod manifest;
 pub mod prompt;
 pub mod record;
 pub mod render;
 pub mod secret;
+pub mod source;
 pub mod template;
+pub mod update;
 pub mod validate;
 pub mod verify;
 

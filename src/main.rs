@@ -1,5 +1,9 @@
 //! The `starter` binary: the CLI edge, where errors become messages and exit codes.
 
+mod commands {
+    pub mod update;
+}
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,12 +16,23 @@ use starter::answers::PartialAnswers;
 use starter::cli::{Cli, Command, MatrixArgs, NewArgs, VerifyFlags};
 use starter::error::InputError;
 use starter::generate::{self, GenerateError, GitOutcome};
+use starter::source::{self, SourceError, SourceSpec};
 use starter::template::{self, Template};
+use starter::update::UpdateError;
 use starter::verify::{self, VerifyError, VerifyOptions, matrix, progress::Progress};
 use starter::{prompt, validate};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Check(args) = &cli.command {
+        return match commands::update::run_check(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::from(exit_code(&err))
+            }
+        };
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -27,32 +42,51 @@ fn main() -> ExitCode {
     }
 }
 
-/// 2 for bad input (as clap does for bad arguments), 1 for everything else.
+/// 2 for bad input (as clap does for bad arguments), 130 when interrupted, 1 otherwise.
 fn exit_code(err: &anyhow::Error) -> u8 {
-    let is_input = err.chain().any(|cause| {
-        cause.downcast_ref::<InputError>().is_some()
-            || matches!(
-                cause.downcast_ref::<GenerateError>(),
-                Some(GenerateError::Input(_))
-            )
-            || matches!(
-                cause.downcast_ref::<VerifyError>(),
-                Some(VerifyError::Input(_))
-            )
-    });
-    let interrupted = err.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<VerifyError>(),
-            Some(VerifyError::Cargo(verify::cargo::CargoError::Interrupted))
-        )
-    });
-    if interrupted {
+    if err.chain().any(is_interrupted) {
         130
-    } else if is_input {
+    } else if err.chain().any(is_input) {
         2
     } else {
         1
     }
+}
+
+/// Bad input, possibly wrapped in one of the library's error enums.
+fn is_input(cause: &(dyn std::error::Error + 'static)) -> bool {
+    if cause.downcast_ref::<InputError>().is_some() {
+        return true;
+    }
+    if let Some(e) = cause.downcast_ref::<GenerateError>() {
+        return matches!(e, GenerateError::Input(_));
+    }
+    if let Some(e) = cause.downcast_ref::<SourceError>() {
+        return matches!(e, SourceError::Input(_));
+    }
+    if let Some(e) = cause.downcast_ref::<VerifyError>() {
+        return matches!(
+            e,
+            VerifyError::Input(_)
+                | VerifyError::Database(verify::database::DatabaseError::Input(_))
+        );
+    }
+    if let Some(e) = cause.downcast_ref::<UpdateError>() {
+        return match e {
+            UpdateError::Input(_) => true,
+            UpdateError::Source(s) => matches!(s, SourceError::Input(_)),
+            UpdateError::Generate(g) => matches!(g, GenerateError::Input(_)),
+            _ => false,
+        };
+    }
+    false
+}
+
+fn is_interrupted(cause: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(
+        cause.downcast_ref::<VerifyError>(),
+        Some(VerifyError::Cargo(verify::cargo::CargoError::Interrupted))
+    )
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -60,6 +94,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::New(args) => new(args),
         Command::Verify(args) => verify_project(&args.dir, &args.flags),
         Command::Matrix(args) => run_matrix(args),
+        Command::Update(args) => commands::update::run_update(&args),
+        Command::Diff(args) => commands::update::run_diff(&args),
+        Command::Check(_) => unreachable!("handled in main for its exit code"),
         Command::Locales => locales(),
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -83,7 +120,8 @@ fn locales() -> anyhow::Result<()> {
 }
 
 fn new(args: NewArgs) -> anyhow::Result<()> {
-    let template = Template::embedded().context("the embedded template is broken")?;
+    let spec = SourceSpec::parse(args.template.as_deref(), args.reference.as_deref())?;
+    let template = source::load(&spec)?;
     let available = template.locales();
     let from_file = match &args.answers {
         Some(path) => PartialAnswers::from_file(path)?,

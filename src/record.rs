@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::answers::Answers;
+use crate::template::TemplateSource;
 
 pub const RECORD_FILE: &str = "starter.toml";
 
@@ -15,8 +16,8 @@ pub struct Provenance {
     pub version: String,
     /// The template's own version (`[starter] template_version` in its manifest).
     pub template_version: String,
-    /// `embedded` or `path:<dir>`.
-    pub template_source: String,
+    /// Where the template came from: embedded, a directory, or a git commit.
+    pub template: TemplateSource,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,17 +11,36 @@ use crate::manifest::{MANIFEST_FILE, Manifest};
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/template");
 
 /// Where a template came from, as recorded in `starter.toml`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum TemplateSource {
     Embedded,
-    Path(std::path::PathBuf),
+    Path {
+        path: std::path::PathBuf,
+    },
+    Git {
+        url: String,
+        /// The tag, branch or commit asked for.
+        reference: String,
+        /// The exact commit it resolved to.
+        commit: String,
+    },
 }
 
 impl std::fmt::Display for TemplateSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TemplateSource::Embedded => f.write_str("embedded"),
-            TemplateSource::Path(p) => write!(f, "path:{}", p.display()),
+            TemplateSource::Embedded => f.write_str("the embedded template"),
+            TemplateSource::Path { path } => write!(f, "{}", path.display()),
+            TemplateSource::Git {
+                url,
+                reference,
+                commit,
+            } => write!(
+                f,
+                "{url} at {reference} ({})",
+                &commit[..commit.len().min(12)]
+            ),
         }
     }
 }
@@ -80,7 +99,12 @@ impl Template {
                 .join("/");
             files.push(TemplateFile { path, contents });
         }
-        Self::from_files(TemplateSource::Path(root.to_path_buf()), files)
+        Self::from_files(
+            TemplateSource::Path {
+                path: root.to_path_buf(),
+            },
+            files,
+        )
     }
 
     fn from_files(

@@ -155,8 +155,19 @@ impl Output {
 
 /// The number of packages in the project's dependency graph, for "N/total crates compiled".
 pub async fn total_crates(dir: &Path) -> Option<usize> {
+    let rustc = Command::new("rustc").arg("-vV").output().await.ok()?;
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))?;
     let out = Command::new("cargo")
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+            &host,
+        ])
         .current_dir(dir)
         .stderr(Stdio::null())
         .output()
