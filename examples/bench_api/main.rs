@@ -1,0 +1,260 @@
+//! Benchmark of a generated API under load, against a bare axum baseline in the same run.
+//!
+//!     cargo run --release --example bench_api -- [--db sqlite|postgres]... [--runs 3] [--secs 5]
+//!         [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--write docs/BENCHMARKS.md]
+//!
+//! For each database: generate a project, build it in release mode (shared build cache), start
+//! it, and measure from this process over loopback: start-up to the first /ready 200,
+//! GET /users/me at 32 and 128 connections (beside the baseline), refresh-token rotation chains,
+//! login throughput, /health latency idle and during a login flood, and peak resident memory.
+//! Each scenario runs `--runs` times; medians are reported with the spread (min..max).
+
+mod client;
+mod scenarios;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+
+use starter::answers::{Answers, Database};
+use starter::verify::database::ThrowawayDatabase;
+
+struct Args {
+    databases: Vec<Database>,
+    runs: usize,
+    secs: u64,
+    postgres_url: String,
+    write: Option<PathBuf>,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut args = Args {
+        databases: Vec::new(),
+        runs: 3,
+        secs: 5,
+        postgres_url: std::env::var("STARTER_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+        write: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--db" => args.databases.push(match value()?.as_str() {
+                "sqlite" => Database::Sqlite,
+                "postgres" => Database::Postgres,
+                other => bail!("--db {other}: sqlite or postgres"),
+            }),
+            "--runs" => args.runs = value()?.parse()?,
+            "--secs" => args.secs = value()?.parse()?,
+            "--postgres-url" => args.postgres_url = value()?,
+            "--write" => args.write = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    if args.databases.is_empty() {
+        args.databases = vec![Database::Sqlite, Database::Postgres];
+    }
+    Ok(args)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    let target_dir = starter::verify::default_target_dir();
+    let work = tempfile::tempdir()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+
+    let mut report = String::new();
+    let baseline_bin = build_baseline(work.path(), &target_dir)?;
+    for &db in &args.databases {
+        let (project_bin, project_dir) = build_project(work.path(), &target_dir, db)?;
+        let section = rt.block_on(scenarios::run_all(&scenarios::Setup {
+            db,
+            project_bin: &project_bin,
+            project_dir: &project_dir,
+            baseline_bin: &baseline_bin,
+            runs: args.runs,
+            duration: Duration::from_secs(args.secs),
+            postgres_url: &args.postgres_url,
+        }))?;
+        println!("{section}");
+        report.push_str(&section);
+    }
+    if let Some(path) = &args.write {
+        let doc = format!(
+            "# Benchmarks: the generated API under load\n\n{}\n\nReproduce: `cargo run --release --example bench_api -- --runs {} --secs {} --write {}`\n\n{report}",
+            machine_line(),
+            args.runs,
+            args.secs,
+            path.display()
+        );
+        std::fs::write(path, doc)?;
+        println!("written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn machine_line() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!(
+        "Machine: {cores} cores, {cpu}; date {date}; load generator and server share the machine (loopback)."
+    )
+}
+
+fn cargo_release(dir: &Path, target_dir: &Path) -> anyhow::Result<()> {
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .status()?;
+    ensure!(
+        status.success(),
+        "release build failed in {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn build_project(
+    work: &Path,
+    target_dir: &Path,
+    db: Database,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let template = starter::template::Template::embedded()?;
+    let name = format!("bench-{db}");
+    let answers = Answers {
+        name: name.clone(),
+        database: db,
+        cors_origins: Vec::new(),
+        locales: vec!["en".into()],
+        default_locale: "en".into(),
+        docs: true,
+        extra: Default::default(),
+    };
+    let dir = work.join(&name);
+    starter::generate::generate(
+        &template,
+        &answers,
+        &starter::generate::Options {
+            target: dir.clone(),
+            git: false,
+        },
+    )?;
+    eprintln!("building {name} (release)...");
+    cargo_release(&dir, target_dir)?;
+    Ok((target_dir.join("release").join(&name), dir))
+}
+
+/// A bare axum server answering a constant on one route, with the generated project's pinned
+/// axum and tokio, so both compare on the same stack.
+fn build_baseline(work: &Path, target_dir: &Path) -> anyhow::Result<PathBuf> {
+    let dir = work.join("bench-baseline");
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"bench-baseline\"\nversion = \"0.1.0\"\nedition = \"2024\"\nrust-version = \"1.94\"\n\n[dependencies]\naxum = \"0.8\"\ntokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\"] }\n",
+    )?;
+    std::fs::write(
+        dir.join("src/main.rs"),
+        "use axum::{Router, routing::get};\n\n#[tokio::main]\nasync fn main() {\n    let addr = std::env::var(\"BIND_ADDR\").unwrap_or_else(|_| \"127.0.0.1:8090\".into());\n    let app = Router::new().route(\"/users/me\", get(|| async { \"constant\" }));\n    let listener = tokio::net::TcpListener::bind(addr).await.expect(\"bind\");\n    axum::serve(listener, app).await.expect(\"serve\");\n}\n",
+    )?;
+    let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("template/Cargo.lock.liquid");
+    if let Ok(text) = std::fs::read_to_string(&lock) {
+        // Same pinned versions as the generated projects (cargo prunes the rest).
+        std::fs::write(
+            dir.join("Cargo.lock"),
+            text.replace("{{project-name}}", "bench-baseline"),
+        )?;
+    }
+    eprintln!("building the axum baseline (release)...");
+    cargo_release(&dir, target_dir)?;
+    Ok(target_dir.join("release").join("bench-baseline"))
+}
+
+/// A server process, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub started_in: Duration,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_addr() -> anyhow::Result<String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.to_string())
+}
+
+/// Starts `bin` and waits for `ready_path` to answer 200.
+pub async fn start(
+    bin: &Path,
+    dir: &Path,
+    envs: &[(&str, String)],
+    ready_path: &str,
+) -> anyhow::Result<Server> {
+    let addr = free_addr()?;
+    let started = Instant::now();
+    let child = Command::new(bin)
+        .current_dir(dir)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("BIND_ADDR", &addr)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let mut server = Server {
+        child,
+        addr: addr.clone(),
+        started_in: Duration::ZERO,
+    };
+    let deadline = started + Duration::from_secs(30);
+    loop {
+        if let Ok(mut c) = client::Connection::open(&addr).await
+            && let Ok(r) = c.request("GET", ready_path, None, None).await
+            && r.status == 200
+        {
+            server.started_in = started.elapsed();
+            return Ok(server);
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            bail!("{} exited with {status} before it was ready", bin.display());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "{} not ready within 30 s",
+            bin.display()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// A throwaway PostgreSQL database for one run, dropped after it.
+pub async fn postgres_db(url: &str) -> anyhow::Result<ThrowawayDatabase> {
+    Ok(ThrowawayDatabase::create(Database::Postgres, url).await?)
+}

@@ -1,0 +1,459 @@
+//! The load scenarios, each repeated `runs` times; a markdown section with medians and spread.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+
+use starter::answers::Database;
+
+use crate::client::Connection;
+
+pub struct Setup<'a> {
+    pub db: Database,
+    pub project_bin: &'a Path,
+    pub project_dir: &'a Path,
+    pub baseline_bin: &'a Path,
+    pub runs: usize,
+    pub duration: Duration,
+    pub postgres_url: &'a str,
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+const MAX_CONCURRENT_HASHES: usize = 4;
+const ARGON2_MEMORY_KIB: usize = 19456;
+
+/// Latencies and completed requests of one scenario run.
+#[derive(Default, Clone)]
+struct Sample {
+    latencies: Vec<Duration>,
+    ok: usize,
+    errors: usize,
+    elapsed: Duration,
+}
+
+impl Sample {
+    fn rps(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+    fn pct(&self, p: f64) -> f64 {
+        let mut l = self.latencies.clone();
+        l.sort();
+        if l.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((l.len() as f64 - 1.0) * p).round() as usize;
+        l[i].as_secs_f64() * 1000.0
+    }
+    fn merge(&mut self, other: Sample) {
+        self.latencies.extend(other.latencies);
+        self.ok += other.ok;
+        self.errors += other.errors;
+    }
+}
+
+/// Metric values across runs: median and spread.
+#[derive(Default)]
+struct Series(Vec<f64>);
+
+impl Series {
+    fn push(&mut self, v: f64) {
+        self.0.push(v);
+    }
+    fn fmt(&self, decimals: usize) -> String {
+        let mut v = self.0.clone();
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            return "-".into();
+        }
+        let med = v[v.len() / 2];
+        format!(
+            "{med:.decimals$} ({:.decimals$}..{:.decimals$})",
+            v[0],
+            v[v.len() - 1]
+        )
+    }
+    fn median(&self) -> f64 {
+        let mut v = self.0.clone();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+fn secret() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("OS randomness");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Runs `conns` connections, each calling `request` in a loop until `duration` is over.
+async fn load<F, Fut>(
+    addr: &str,
+    conns: usize,
+    duration: Duration,
+    request: F,
+) -> anyhow::Result<Sample>
+where
+    F: Fn(Connection, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<Sample>> + Send,
+{
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..conns {
+        let conn = Connection::open(addr).await?;
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move { request(conn, i).await }));
+    }
+    let mut total = Sample::default();
+    for t in tasks {
+        total.merge(t.await??);
+    }
+    total.elapsed = start
+        .elapsed()
+        .min(duration + Duration::from_millis(500))
+        .max(Duration::from_millis(1));
+    Ok(total)
+}
+
+async fn get_loop(
+    mut c: Connection,
+    path: &'static str,
+    token: Option<String>,
+    until: Instant,
+) -> anyhow::Result<Sample> {
+    let mut s = Sample::default();
+    while Instant::now() < until {
+        let (r, t) = c.timed("GET", path, token.as_deref(), None).await?;
+        s.latencies.push(t);
+        if r.status == 200 {
+            s.ok += 1
+        } else {
+            s.errors += 1
+        }
+    }
+    Ok(s)
+}
+
+async fn get_rate(
+    mut c: Connection,
+    path: &'static str,
+    every: Duration,
+    until: Instant,
+) -> anyhow::Result<Sample> {
+    let mut s = Sample::default();
+    let mut tick = tokio::time::interval(every);
+    while Instant::now() < until {
+        tick.tick().await;
+        let (r, t) = c.timed("GET", path, None, None).await?;
+        s.latencies.push(t);
+        if r.status == 200 {
+            s.ok += 1
+        } else {
+            s.errors += 1
+        }
+    }
+    Ok(s)
+}
+
+fn body(email: &str) -> String {
+    format!("{{\"email\":\"{email}\",\"password\":\"{PASSWORD}\"}}")
+}
+
+async fn login(c: &mut Connection, email: &str) -> anyhow::Result<(String, String)> {
+    let r = c
+        .request("POST", "/auth/login", None, Some(&body(email)))
+        .await?;
+    ensure!(
+        r.status == 200,
+        "login: {} {}",
+        r.status,
+        String::from_utf8_lossy(&r.body)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    Ok((
+        v["access_token"]
+            .as_str()
+            .context("access_token")?
+            .to_string(),
+        v["refresh_token"]
+            .as_str()
+            .context("refresh_token")?
+            .to_string(),
+    ))
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
+    let d = setup.duration;
+    let mut startup = Series::default();
+    let (mut me32, mut me128, mut base32, mut base128) = (
+        Series::default(),
+        Series::default(),
+        Series::default(),
+        Series::default(),
+    );
+    let (mut me32_p50, mut me32_p99, mut me128_p50, mut me128_p99) = (
+        Series::default(),
+        Series::default(),
+        Series::default(),
+        Series::default(),
+    );
+    let (mut base32_p99, mut base128_p99) = (Series::default(), Series::default());
+    let (mut rot, mut rot_p99) = (Series::default(), Series::default());
+    let (mut logins, mut login_p50, mut login_p99, mut one_login) = (
+        Series::default(),
+        Series::default(),
+        Series::default(),
+        Series::default(),
+    );
+    let (mut health_idle, mut health_flood, mut rss) =
+        (Series::default(), Series::default(), Series::default());
+
+    for run in 0..setup.runs {
+        eprintln!("{}: run {}/{}", setup.db, run + 1, setup.runs);
+        let scratch = tempfile::tempdir()?;
+        let throwaway = match setup.db {
+            Database::Postgres => Some(crate::postgres_db(setup.postgres_url).await?),
+            _ => None,
+        };
+        let database_url = match &throwaway {
+            Some(t) => t.url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                scratch.path().join("bench.db").display()
+            ),
+        };
+        let envs = vec![
+            ("DATABASE_URL", database_url),
+            ("JWT_SECRET", secret()),
+            ("MIGRATE_ON_STARTUP", "true".to_string()),
+            ("AUTH_RATE_LIMIT_BURST", "1000000000".to_string()),
+            ("AUTH_RATE_LIMIT_REPLENISH_SECS", "1".to_string()),
+            ("MAX_CONCURRENT_HASHES", MAX_CONCURRENT_HASHES.to_string()),
+            ("RUST_LOG", "warn".to_string()),
+        ];
+        let result = async {
+            let server =
+                crate::start(setup.project_bin, setup.project_dir, &envs, "/ready").await?;
+            startup.push(server.started_in.as_secs_f64() * 1000.0);
+            let addr = server.addr.clone();
+            let mut c = Connection::open(&addr).await?;
+            for i in 0..32 {
+                let r = c
+                    .request(
+                        "POST",
+                        "/auth/register",
+                        None,
+                        Some(&body(&format!("user{i}@bench.example"))),
+                    )
+                    .await?;
+                ensure!(
+                    r.status == 201,
+                    "register: {} {}",
+                    r.status,
+                    String::from_utf8_lossy(&r.body)
+                );
+            }
+            let (access, _) = login(&mut c, "user0@bench.example").await?;
+
+            for (conns, rps, p50, p99) in [
+                (32, &mut me32, &mut me32_p50, &mut me32_p99),
+                (128, &mut me128, &mut me128_p50, &mut me128_p99),
+            ] {
+                let until = Instant::now() + d;
+                let token = access.clone();
+                let s = load(&addr, conns, d, move |c, _| {
+                    get_loop(c, "/users/me", Some(token.clone()), until)
+                })
+                .await?;
+                ensure!(s.errors == 0, "/users/me errors: {}", s.errors);
+                rps.push(s.rps());
+                p50.push(s.pct(0.5));
+                p99.push(s.pct(0.99));
+            }
+
+            // One login at a time: the cost of one argon2 verify plus the request.
+            let mut single = Sample::default();
+            for _ in 0..10 {
+                let start = Instant::now();
+                login(&mut c, "user1@bench.example").await?;
+                single.latencies.push(start.elapsed());
+            }
+            one_login.push(single.pct(0.5));
+
+            // Refresh chains: one per connection, each rotation spends the previous token.
+            let mut starts = Vec::new();
+            for i in 0..8 {
+                starts.push(login(&mut c, &format!("user{i}@bench.example")).await?.1);
+            }
+            let until = Instant::now() + d;
+            let s = load(&addr, 8, d, move |mut c, i| {
+                let mut token = starts[i].clone();
+                async move {
+                    let mut s = Sample::default();
+                    while Instant::now() < until {
+                        let body = format!("{{\"refresh_token\":\"{token}\"}}");
+                        let (r, t) = c.timed("POST", "/auth/refresh", None, Some(&body)).await?;
+                        s.latencies.push(t);
+                        ensure!(r.status == 200, "refresh: {}", r.status);
+                        let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+                        token = v["refresh_token"]
+                            .as_str()
+                            .context("refresh_token")?
+                            .to_string();
+                        s.ok += 1;
+                    }
+                    Ok(s)
+                }
+            })
+            .await?;
+            rot.push(s.rps());
+            rot_p99.push(s.pct(0.99));
+
+            let until = Instant::now() + d;
+            let idle = get_rate(
+                Connection::open(&addr).await?,
+                "/health",
+                Duration::from_millis(10),
+                until,
+            )
+            .await?;
+            health_idle.push(idle.pct(0.99));
+
+            let until = Instant::now() + d;
+            let probe = tokio::spawn(get_rate(
+                Connection::open(&addr).await?,
+                "/health",
+                Duration::from_millis(10),
+                until,
+            ));
+            let flood = load(&addr, 16, d, move |mut c, i| async move {
+                let mut s = Sample::default();
+                let email = format!("user{}@bench.example", i % 32);
+                while Instant::now() < until {
+                    let start = Instant::now();
+                    login(&mut c, &email).await?;
+                    s.latencies.push(start.elapsed());
+                    s.ok += 1;
+                }
+                Ok(s)
+            })
+            .await?;
+            let during = probe.await??;
+            logins.push(flood.rps());
+            login_p50.push(flood.pct(0.5));
+            login_p99.push(flood.pct(0.99));
+            health_flood.push(during.pct(0.99));
+            if let Some(kib) = peak_rss_kib(server.child.id()) {
+                rss.push(kib as f64 / 1024.0);
+            }
+            drop(server);
+
+            let base =
+                crate::start(setup.baseline_bin, setup.project_dir, &[], "/users/me").await?;
+            for (conns, rps, p99) in [
+                (32, &mut base32, &mut base32_p99),
+                (128, &mut base128, &mut base128_p99),
+            ] {
+                let until = Instant::now() + d;
+                let s = load(&base.addr, conns, d, move |c, _| {
+                    get_loop(c, "/users/me", None, until)
+                })
+                .await?;
+                rps.push(s.rps());
+                p99.push(s.pct(0.99));
+            }
+            Ok::<(), anyhow::Error>(())
+        }
+        .await;
+        if let Some(t) = throwaway {
+            t.drop().await?;
+        }
+        result?;
+    }
+
+    let ratio = |a: &Series, b: &Series| 100.0 * a.median() / b.median();
+    let mut s = format!(
+        "## {} ({} runs of {} s per scenario; median (min..max))\n\n",
+        setup.db,
+        setup.runs,
+        d.as_secs()
+    );
+    s.push_str("| scenario | result |\n|---|---|\n");
+    s.push_str(&format!(
+        "| start-up to first `/ready` 200 (migrations included) | {} ms |\n",
+        startup.fmt(1)
+    ));
+    s.push_str(&format!(
+        "| `GET /users/me`, 32 connections | {} req/s, p50 {} ms, p99 {} ms |\n",
+        me32.fmt(0),
+        me32_p50.fmt(2),
+        me32_p99.fmt(2)
+    ));
+    s.push_str(&format!(
+        "| bare axum baseline, 32 connections | {} req/s, p99 {} ms |\n",
+        base32.fmt(0),
+        base32_p99.fmt(2)
+    ));
+    s.push_str(&format!(
+        "| `/users/me` / baseline throughput, 32 connections | {:.0}% (target >= 50%) |\n",
+        ratio(&me32, &base32)
+    ));
+    s.push_str(&format!(
+        "| `GET /users/me`, 128 connections | {} req/s, p50 {} ms, p99 {} ms |\n",
+        me128.fmt(0),
+        me128_p50.fmt(2),
+        me128_p99.fmt(2)
+    ));
+    s.push_str(&format!(
+        "| bare axum baseline, 128 connections | {} req/s, p99 {} ms |\n",
+        base128.fmt(0),
+        base128_p99.fmt(2)
+    ));
+    s.push_str(&format!(
+        "| `/users/me` / baseline throughput, 128 connections | {:.0}% (target >= 50%) |\n",
+        ratio(&me128, &base128)
+    ));
+    s.push_str(&format!(
+        "| `POST /auth/refresh` chains (8 connections) | {} rotations/s, p99 {} ms |\n",
+        rot.fmt(0),
+        rot_p99.fmt(2)
+    ));
+    s.push_str(&format!(
+        "| one login at a time (one argon2id verify, m=19456 KiB t=2 p=1) | {} ms |\n",
+        one_login.fmt(1)
+    ));
+    s.push_str(&format!(
+        "| `POST /auth/login` flood (16 connections) | {} logins/s, p50 {} ms, p99 {} ms |\n",
+        logins.fmt(1),
+        login_p50.fmt(1),
+        login_p99.fmt(1)
+    ));
+    s.push_str(&format!(
+        "| `GET /health` p99 idle | {} ms |\n",
+        health_idle.fmt(2)
+    ));
+    s.push_str(&format!(
+        "| `GET /health` p99 during the login flood | {} ms (target <= 2x idle: {:.1}x) |\n",
+        health_flood.fmt(2),
+        health_flood.median() / health_idle.median()
+    ));
+    s.push_str(&format!(
+        "| peak RSS after the login flood | {} MiB (MAX_CONCURRENT_HASHES {} x argon2 {} MiB = {:.0} MiB of hashing memory) |\n\n",
+        rss.fmt(1),
+        MAX_CONCURRENT_HASHES,
+        ARGON2_MEMORY_KIB / 1024,
+        (MAX_CONCURRENT_HASHES * ARGON2_MEMORY_KIB) as f64 / 1024.0
+    ));
+    Ok(s)
+}
