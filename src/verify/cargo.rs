@@ -39,7 +39,12 @@ fn args(phase: Phase) -> &'static [&'static str] {
             "-D",
             "warnings",
         ],
-        Phase::Build => &["build", "--all-targets", "--message-format=json"],
+        Phase::Build => &[
+            "build",
+            "--all-targets",
+            "--locked",
+            "--message-format=json",
+        ],
         Phase::Test => &["test", "--no-fail-fast"],
     }
 }

@@ -1,0 +1,100 @@
+//! Access tokens (HS256 JWT, algorithm pinned, every claim required) and refresh tokens
+//! (256 random bits, opaque; only their SHA-256 is stored).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::Error;
+
+/// At most this much clock skew is tolerated on `exp` (seconds).
+pub const LEEWAY_SECS: u64 = 5;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+    pub jti: String,
+}
+
+#[derive(Clone)]
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl: i64,
+}
+
+impl Keys {
+    pub fn new(config: &Config) -> Result<Self, Error> {
+        let secret = config.jwt_secret.expose();
+        let encoding =
+            EncodingKey::from_secret(secret).map_err(|e| Error::Internal(e.to_string()))?;
+        let decoding =
+            DecodingKey::from_secret(secret).map_err(|e| Error::Internal(e.to_string()))?;
+        // Only HS256; header fields such as jwk, jku and kid are never consulted.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&config.jwt_issuer]);
+        validation.set_audience(&[&config.jwt_audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        Ok(Self {
+            encoding,
+            decoding,
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+            ttl: i64::try_from(config.access_token_ttl.as_secs()).unwrap_or(900),
+        })
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl
+    }
+
+    pub fn issue(&self, user_id: &str, now: i64) -> Result<String, Error> {
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now,
+            exp: now + self.ttl,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| Error::Internal(format!("signing: {e}")))
+    }
+
+    /// The claims of a valid access token; anything else is `Unauthorized`.
+    pub fn verify(&self, token: &str) -> Result<Claims, Error> {
+        if token.len() > 4096 {
+            return Err(Error::Unauthorized);
+        }
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|_| Error::Unauthorized)
+    }
+}
+
+/// A new refresh token: 32 bytes from the OS CSPRNG, base64url.
+pub fn new_refresh_token() -> Result<String, Error> {
+    Ok(URL_SAFE_NO_PAD.encode(crate::random::bytes::<32>()?))
+}
+
+/// What the database keeps of a refresh token.
+pub fn hash_refresh_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
