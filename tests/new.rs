@@ -481,3 +481,54 @@ fn snapshot_of_the_sqlite_project() {
     );
     insta::assert_snapshot!("sqlite_env_example", text(".env.example"));
 }
+
+#[test]
+fn the_ci_workflow_parses_and_keeps_github_expressions() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (db, service) in [
+        ("sqlite", None),
+        ("postgres", Some("postgres")),
+        ("mysql", Some("mysql")),
+    ] {
+        let out = generate(tmp.path(), &format!("wf-{db}"), &["--yes", "--db", db]);
+        let text = std::fs::read_to_string(out.join(".github/workflows/ci.yml")).unwrap();
+        let yaml: serde_yaml::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{db}: {e}\n{text}"));
+        let test_job = &yaml["jobs"]["test"];
+        let steps: Vec<String> = test_job["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["run"].as_str().map(str::to_string))
+            .collect();
+        assert!(
+            steps.iter().any(|r| r.contains("cargo fmt --check")),
+            "{steps:?}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|r| r.contains("clippy") && r.contains("-D warnings")),
+            "{steps:?}"
+        );
+        assert!(steps.iter().any(|r| r.contains("cargo test")), "{steps:?}");
+        assert!(
+            yaml["jobs"]["audit"]["steps"].as_sequence().is_some(),
+            "cargo audit job"
+        );
+        match service {
+            Some(name) => assert!(
+                test_job["services"][name].is_mapping(),
+                "{db}: no {name} service"
+            ),
+            None => assert!(
+                test_job.get("services").is_none(),
+                "sqlite needs no service"
+            ),
+        }
+        assert!(
+            text.contains("${{ github.workflow }}-${{ github.ref }}"),
+            "GitHub expressions lost"
+        );
+    }
+}

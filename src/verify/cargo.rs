@@ -67,37 +67,39 @@ impl CargoRun<'_> {
             None => cmd.env_remove("DATABASE_URL"),
         };
         let mut child = cmd.spawn().map_err(CargoError::Spawn)?;
-        let stdout = child.stdout.take().map(|s| BufReader::new(s).lines());
-        let stderr = child.stderr.take().map(|s| BufReader::new(s).lines());
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
 
+        // Both pipes are drained concurrently (a full pipe would block cargo), each in a loop
+        // of its own that awaits its reads.
         let mut out = Output::default();
-        let collect = async {
-            let (mut stdout, mut stderr) = (stdout, stderr);
-            loop {
-                tokio::select! {
-                    line = async { match &mut stdout { Some(l) => l.next_line().await, None => Ok(None) } } => {
-                        match line {
-                            Ok(Some(line)) => out.stdout_line(&line, phase, self.total_crates, progress),
-                            _ => stdout = None,
-                        }
-                    }
-                    line = async { match &mut stderr { Some(l) => l.next_line().await, None => Ok(None) } } => {
-                        match line {
-                            Ok(Some(line)) => out.log.push(line),
-                            _ => stderr = None,
-                        }
-                    }
-                }
-                if stdout.is_none() && stderr.is_none() {
-                    break;
+        let read_stdout = async {
+            if let Some(stdout) = stdout {
+                let mut lines = BufReader::new(stdout).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    out.stdout_line(&line, phase, self.total_crates, progress);
                 }
             }
-            child.wait().await
         };
-        let status = tokio::select! {
-            status = collect => status.map_err(CargoError::Spawn)?,
+        let read_stderr = async {
+            let mut log = Vec::new();
+            if let Some(stderr) = stderr {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    log.push(line);
+                }
+            }
+            log
+        };
+        let collect = async {
+            let ((), stderr_log) = tokio::join!(read_stdout, read_stderr);
+            (child.wait().await, stderr_log)
+        };
+        let (status, stderr_log) = tokio::select! {
+            (status, log) = collect => (status.map_err(CargoError::Spawn)?, log),
             _ = tokio::signal::ctrl_c() => return Err(CargoError::Interrupted),
         };
+        out.log.extend(stderr_log);
         let result = PhaseResult {
             phase,
             ok: status.success(),
