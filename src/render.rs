@@ -178,11 +178,119 @@ fn render_text(
         path: path.to_string(),
         message: e.to_string(),
     };
+    if let Some(skeleton) = Skeleton::of(text) {
+        let rendered = parser
+            .parse(&skeleton.source)
+            .map_err(err)?
+            .render(globals)
+            .map_err(err)?;
+        if let Some(restored) = skeleton.restore(&rendered) {
+            return Ok(restored);
+        }
+    }
     parser
         .parse(text)
         .map_err(err)?
         .render(globals)
         .map_err(err)
+}
+
+/// The length of `rest` up to the end of `tag` (a slice of `rest`).
+fn raw_len(rest: &str, tag: &str) -> usize {
+    tag.as_ptr() as usize - rest.as_ptr() as usize + tag.len()
+}
+
+/// Liquid's parser is slow on long runs of plain text (~40 ms for a 100 KB lock file). A
+/// skeleton keeps every tag and replaces each run of text between tags by a short marker;
+/// Liquid renders the skeleton, then the markers are swapped back for their text. Output is
+/// identical, because Liquid copies plain text verbatim; whitespace control (`{%-`, `-%}`,
+/// `{{-`, `-}}`) is applied to the texts beside such tags here, as Liquid would. Not used
+/// where the text itself holds a marker character, or on short texts.
+struct Skeleton {
+    source: String,
+    texts: Vec<String>,
+}
+
+const MARK_OPEN: char = '\u{E000}';
+const MARK_CLOSE: char = '\u{E001}';
+
+impl Skeleton {
+    fn of(text: &str) -> Option<Self> {
+        if text.len() < 2048 || text.contains(MARK_OPEN) || text.contains(MARK_CLOSE) {
+            return None;
+        }
+        let mut skeleton = Self {
+            source: String::new(),
+            texts: Vec::new(),
+        };
+        // Whether the last thing pushed is a text (which a `{%-` may trim).
+        let mut last_is_text = false;
+        let mut trim_next = false;
+        let mut rest = text;
+        loop {
+            // The first `{{` or `{%`, found in one pass.
+            let bytes = rest.as_bytes();
+            let next = rest
+                .match_indices('{')
+                .map(|(i, _)| i)
+                .find(|&i| matches!(bytes.get(i + 1), Some(b'{' | b'%')));
+            let (raw, tag) = match next {
+                Some(start) => {
+                    let closer = if rest[start..].starts_with("{{") {
+                        "}}"
+                    } else {
+                        "%}"
+                    };
+                    let end = start + 2 + rest[start + 2..].find(closer)? + 2;
+                    (&rest[..start], Some(&rest[start..end]))
+                }
+                None => (rest, None),
+            };
+            let raw = if trim_next { raw.trim_start() } else { raw };
+            if !raw.is_empty() {
+                skeleton.push_text(raw);
+                last_is_text = true;
+            }
+            let Some(tag) = tag else { break };
+            if (tag.starts_with("{%-") || tag.starts_with("{{-")) && last_is_text {
+                skeleton.trim_last_text();
+            }
+            trim_next = tag.ends_with("-%}") || tag.ends_with("-}}");
+            skeleton.source.push_str(tag);
+            last_is_text = false;
+            rest = &rest[raw_len(rest, tag)..];
+        }
+        Some(skeleton)
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.source.push(MARK_OPEN);
+        self.source.push_str(&self.texts.len().to_string());
+        self.source.push(MARK_CLOSE);
+        self.texts.push(text.to_string());
+    }
+
+    fn trim_last_text(&mut self) {
+        if let Some(last) = self.texts.last_mut() {
+            let trimmed = last.trim_end().len();
+            last.truncate(trimmed);
+        }
+    }
+
+    fn restore(&self, rendered: &str) -> Option<String> {
+        let mut out = String::with_capacity(rendered.len() * 4);
+        let mut rest = rendered;
+        while let Some(open) = rest.find(MARK_OPEN) {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + MARK_OPEN.len_utf8()..];
+            let close = after.find(MARK_CLOSE)?;
+            let index: usize = after[..close].parse().ok()?;
+            out.push_str(self.texts.get(index)?);
+            rest = &after[close + MARK_CLOSE.len_utf8()..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
 }
 
 fn render_path(
@@ -303,6 +411,74 @@ ignore = ["docs"]
         let mut v = vars("sqlite");
         v.remove("docs");
         assert!(render(&t, &v).unwrap_err().to_string().contains("docs"));
+    }
+
+    /// The skeleton path must produce exactly what Liquid produces on the whole text.
+    #[test]
+    fn skeleton_rendering_equals_plain_liquid_rendering() {
+        let parser = crate::filters::parser().unwrap();
+        let filler = "plain text line with } and % and { braces\n".repeat(80);
+        let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/template/Cargo.lock.liquid");
+        let lock = std::fs::read_to_string(lock_path).unwrap();
+        let samples = [
+            format!(
+                "{filler}{{% if docs %}}A{{{{ database }}}}{{% else %}}B{{% endif %}}{filler}\
+                 {{% raw %}}${{{{ x }}}}{{% endraw %}}{filler}"
+            ),
+            format!(
+                "{{% unless docs %}}{filler}{{% endunless %}}{{{{ database | pascal_case }}}}\
+                 {filler}{{% comment %}}{filler}{{% endcomment %}}"
+            ),
+            lock,
+        ];
+        for db in ["sqlite", "postgres", "mysql"] {
+            for docs in [true, false] {
+                let mut v = vars(db);
+                v.insert("docs".into(), Value::Bool(docs));
+                v.insert("project-name".into(), Value::Str("my-api".into()));
+                let globals = liquid_globals(&v);
+                for text in &samples {
+                    assert!(Skeleton::of(text).is_some());
+                    let direct = parser.parse(text).unwrap().render(&globals).unwrap();
+                    let fast = render_text(&parser, &globals, text, "t").unwrap();
+                    assert_eq!(fast, direct, "{db} {docs}");
+                }
+            }
+        }
+    }
+
+    /// The same, on every file of the real template, in every configuration.
+    #[test]
+    fn skeleton_rendering_equals_plain_liquid_rendering_on_the_template() {
+        let parser = crate::filters::parser().unwrap();
+        let template = Template::embedded().unwrap();
+        let mut checked = 0;
+        for db in ["sqlite", "postgres", "mysql"] {
+            for docs in [true, false] {
+                let mut v = vars(db);
+                v.insert("docs".into(), Value::Bool(docs));
+                v.insert(
+                    "cors_origins".into(),
+                    Value::Str("https://a.example".into()),
+                );
+                v.insert("locales".into(), Value::Str("en,fr,pt-BR".into()));
+                v.insert("default_locale".into(), Value::Str("fr".into()));
+                let globals = liquid_globals(&v);
+                for file in &template.files {
+                    let Ok(text) = std::str::from_utf8(&file.contents) else {
+                        continue;
+                    };
+                    if Skeleton::of(text).is_none() || file.path == MANIFEST_FILE {
+                        continue;
+                    }
+                    let direct = parser.parse(text).unwrap().render(&globals).unwrap();
+                    let fast = render_text(&parser, &globals, text, &file.path).unwrap();
+                    assert_eq!(fast, direct, "{} ({db}, docs {docs})", file.path);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 60, "only {checked} renders compared");
     }
 
     #[test]

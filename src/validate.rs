@@ -53,9 +53,9 @@ pub fn project_name(name: &str) -> Result<(), InputError> {
     if name.is_empty() {
         return Err(InputError::new("the project name is empty", fix));
     }
-    if name.len() > 64 {
+    if name.len() > 48 {
         return Err(InputError::new(
-            format!("the project name `{name}` is longer than 64 characters"),
+            format!("the project name `{name}` is longer than 48 characters"),
             "choose a shorter name",
         ));
     }

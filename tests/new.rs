@@ -532,3 +532,53 @@ fn the_ci_workflow_parses_and_keeps_github_expressions() {
         );
     }
 }
+
+/// rustfmt's layout can depend on line lengths: the generated code must be formatted for the
+/// shortest and the longest names, one locale or many, every database, docs on and off.
+#[test]
+fn generated_code_is_rustfmt_clean_for_any_name_and_locale_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = format!("a{}", "-long".repeat(9))
+        .chars()
+        .take(48)
+        .collect::<String>();
+    let long = long.trim_end_matches('-').to_string();
+    let cases = [
+        ("a", "sqlite", "--docs", vec![]),
+        (
+            long.as_str(),
+            "postgres",
+            "--no-docs",
+            vec!["--locale", "fr", "--locale", "ja"],
+        ),
+        ("m", "mysql", "--docs", vec!["--locale", "de"]),
+        (long.as_str(), "sqlite", "--no-docs", vec![]),
+        ("p", "postgres", "--docs", vec![]),
+        (
+            long.as_str(),
+            "mysql",
+            "--no-docs",
+            vec!["--locale", "ar", "--locale", "zh-CN", "--locale", "ru"],
+        ),
+    ];
+    for (i, (name, db, docs, locales)) in cases.iter().enumerate() {
+        let out = tmp.path().join(format!("p{i}"));
+        starter()
+            .args(["new", name, "--yes", "--no-git", "--db", db, docs])
+            .args(locales)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        let fmt = std::process::Command::new("cargo")
+            .args(["fmt", "--check"])
+            .current_dir(&out)
+            .output()
+            .unwrap();
+        assert!(
+            fmt.status.success(),
+            "{name} {db} {docs} {locales:?}:\n{}",
+            String::from_utf8_lossy(&fmt.stdout)
+        );
+    }
+}

@@ -10,16 +10,14 @@ use super::Phase;
 
 pub enum Progress {
     Live(ProgressBar),
+    /// One line per phase, on stderr.
     Plain,
-    Quiet,
 }
 
 impl Progress {
-    /// Live only when stderr is a terminal and colour is not turned off.
+    /// Live only when stderr is a terminal, colour is not turned off and --quiet is not given.
     pub fn detect(quiet: bool) -> Self {
-        if quiet {
-            Progress::Quiet
-        } else if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        if !quiet && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg} {elapsed}")
@@ -39,7 +37,6 @@ impl Progress {
                 bar.set_message("");
             }
             Progress::Plain => eprintln!("[{label}] {} ...", phase.name()),
-            Progress::Quiet => {}
         }
     }
 
@@ -71,7 +68,6 @@ impl Progress {
                 phase.name(),
                 took.as_secs_f64()
             ),
-            Progress::Quiet => {}
         }
     }
 
