@@ -325,7 +325,7 @@ impl Answers {
                 ));
             }
             if let Some(re) = &placeholder.regex
-                && regex::Regex::new(re).is_ok_and(|re| !re.is_match(value))
+                && !placeholder.matches(value)
             {
                 return Err(InputError::new(
                     format!("`{value}` is not a valid value for `{key}`"),

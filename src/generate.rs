@@ -2,6 +2,7 @@
 //! beside the target, add `.env`, `starter.toml` and a git repository, then rename it into
 //! place. A failure at any step leaves nothing behind.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::answers::Answers;
@@ -139,9 +140,7 @@ pub fn generate(
         .map_err(io_err(&parent))?;
     let root = staging.path();
 
-    for file in &files {
-        write_file(root, &file.path, &file.contents)?;
-    }
+    write_files(root, &files)?;
     let wrote_dotenv = write_dotenv(root, &files)?;
     let record = record(template, answers).to_toml()?;
     write_file(root, RECORD_FILE, record.as_bytes())?;
@@ -180,11 +179,35 @@ pub fn write_pristine(
     answers: &Answers,
     dir: &Path,
 ) -> Result<(), GenerateError> {
-    for file in render_files(template, answers)? {
-        write_file(dir, &file.path, &file.contents)?;
-    }
+    write_files(dir, &render_files(template, answers)?)?;
     let record = record(template, answers).to_toml()?;
     write_file(dir, RECORD_FILE, record.as_bytes())
+}
+
+/// Every file under `root`: each directory made once (parents first), then the files written
+/// in parallel.
+fn write_files(root: &Path, files: &[RenderedFile]) -> Result<(), GenerateError> {
+    let dirs: BTreeSet<&str> = files
+        .iter()
+        .flat_map(|f| f.path.match_indices('/').map(|(i, _)| &f.path[..i]))
+        .collect();
+    // Sorted, so "a" comes before "a/b".
+    for dir in dirs {
+        let path = root.join(dir);
+        match std::fs::create_dir(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(io_err(&path)(e));
+            }
+            _ => {}
+        }
+    }
+    let refs: Vec<&RenderedFile> = files.iter().collect();
+    crate::parallel::map(&refs, |file| {
+        let path = root.join(&file.path);
+        std::fs::write(&path, &file.contents).map_err(io_err(&path))
+    })
+    .into_iter()
+    .collect()
 }
 
 fn write_file(root: &Path, rel: &str, contents: &[u8]) -> Result<(), GenerateError> {

@@ -13,6 +13,7 @@ pub mod filters;
 pub mod generate;
 pub mod git;
 pub mod manifest;
+mod parallel;
 pub mod prompt;
 pub mod record;
 pub mod render;

@@ -55,6 +55,21 @@ pub struct Placeholder {
     pub default: Option<toml::Value>,
     #[serde(default)]
     pub regex: Option<String>,
+    /// `regex`, compiled once by `Manifest::parse` (compiling costs more than rendering most
+    /// files).
+    #[serde(skip)]
+    pub compiled: Option<regex::Regex>,
+}
+
+impl Placeholder {
+    /// Whether `value` matches the placeholder's regex (true when it has none).
+    pub fn matches(&self, value: &str) -> bool {
+        match (&self.compiled, &self.regex) {
+            (Some(re), _) => re.is_match(value),
+            (None, Some(re)) => regex::Regex::new(re).is_ok_and(|re| re.is_match(value)),
+            (None, None) => true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -81,7 +96,7 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
-        let manifest: Manifest =
+        let mut manifest: Manifest =
             toml::from_str(text).map_err(|e| TemplateError::Manifest(e.to_string()))?;
         if manifest.hooks.is_some() {
             return Err(TemplateError::Manifest(
@@ -96,12 +111,15 @@ impl Manifest {
                 )));
             }
         }
-        for (name, p) in &manifest.placeholders {
+        for (name, p) in &mut manifest.placeholders {
             if let Some(re) = &p.regex {
-                regex::Regex::new(re).map_err(|e| TemplateError::Placeholder {
-                    name: name.clone(),
-                    message: format!("invalid regex: {e}"),
-                })?;
+                p.compiled =
+                    Some(
+                        regex::Regex::new(re).map_err(|e| TemplateError::Placeholder {
+                            name: name.clone(),
+                            message: format!("invalid regex: {e}"),
+                        })?,
+                    );
             }
             match (&p.kind, &p.default) {
                 (_, None) => {}

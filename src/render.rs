@@ -11,7 +11,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::condition::{self, Value};
 use crate::error::TemplateError;
 use crate::manifest::{FileRules, MANIFEST_FILE, Manifest, PlaceholderType};
-use crate::template::Template;
+use crate::template::{Template, TemplateFile};
 
 /// Template variables: built-ins (`project-name`, `crate_name`, ...) and placeholder answers.
 pub type Variables = BTreeMap<String, Value>;
@@ -38,14 +38,15 @@ pub fn render(template: &Template, vars: &Variables) -> Result<Vec<RenderedFile>
     })?;
     let globals = liquid_globals(vars);
 
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for file in &template.files {
-        if ALWAYS_IGNORED.contains(&file.path.as_str())
-            || matches_path_or_parent(&ignore, &file.path)
-        {
-            continue;
-        }
+    let wanted: Vec<&TemplateFile> = template
+        .files
+        .iter()
+        .filter(|file| {
+            !ALWAYS_IGNORED.contains(&file.path.as_str())
+                && !matches_path_or_parent(&ignore, &file.path)
+        })
+        .collect();
+    let render_one = |file: &TemplateFile| -> Result<RenderedFile, TemplateError> {
         let templated = match &include {
             Some(include) => matches_path_or_parent(include, &file.path),
             None => !matches_path_or_parent(&exclude, &file.path),
@@ -57,10 +58,19 @@ pub fn render(template: &Template, vars: &Variables) -> Result<Vec<RenderedFile>
             _ => file.contents.clone(),
         };
         let path = render_path(&parser, &globals, &file.path)?;
-        if !seen.insert(path.clone()) {
-            return Err(TemplateError::Collision(path));
+        Ok(RenderedFile { path, contents })
+    };
+    let rendered = crate::parallel::map(&wanted, render_one);
+
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(rendered.len());
+    // Errors in template order, whichever thread met them first.
+    for file in rendered {
+        let file = file?;
+        if !seen.insert(file.path.clone()) {
+            return Err(TemplateError::Collision(file.path));
         }
-        out.push(RenderedFile { path, contents });
+        out.push(file);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
@@ -84,11 +94,10 @@ fn check_placeholders(manifest: &Manifest, vars: &Variables) -> Result<(), Templ
                 {
                     return Err(err(format!("{s:?} is not one of {choices:?}")));
                 }
-                if let Some(re) = &placeholder.regex {
-                    let re = regex::Regex::new(re).map_err(|e| err(e.to_string()))?;
-                    if !re.is_match(s) {
-                        return Err(err(format!("{s:?} does not match /{re}/")));
-                    }
+                if let Some(re) = &placeholder.regex
+                    && !placeholder.matches(s)
+                {
+                    return Err(err(format!("{s:?} does not match /{re}/")));
                 }
             }
             (kind, v) => return Err(err(format!("{v:?} is not a {kind:?}"))),
@@ -179,12 +188,18 @@ fn render_text(
         message: e.to_string(),
     };
     if let Some(skeleton) = Skeleton::of(text) {
+        if let Some(segments) = segments(&skeleton.source)
+            && segments.len() >= MIN_SEGMENTS
+            && let Some(rendered) = render_segments(parser, globals, &skeleton, &segments)
+        {
+            return Ok(rendered);
+        }
         let rendered = parser
             .parse(&skeleton.source)
             .map_err(err)?
             .render(globals)
             .map_err(err)?;
-        if let Some(restored) = skeleton.restore(&rendered) {
+        if let Some(restored) = restore(&rendered, &skeleton.texts) {
             return Ok(restored);
         }
     }
@@ -193,6 +208,155 @@ fn render_text(
         .map_err(err)?
         .render(globals)
         .map_err(err)
+}
+
+/// Below this many top-level segments, one parse of the whole skeleton is as quick.
+const MIN_SEGMENTS: usize = 16;
+
+/// One top-level piece of a skeleton: a text marker, an output tag, or a whole block from its
+/// opening tag to its closing one; `first_text` is the index of its first marker.
+struct Segment<'a> {
+    source: &'a str,
+    first_text: usize,
+    texts: usize,
+}
+
+/// The skeleton cut at depth zero, or None where the pieces would not render independently
+/// (a tag that keeps state, such as `assign`, `capture`, `for` or `cycle`, or anything not
+/// understood). Liquid's output is the concatenation of its top-level nodes' outputs, so
+/// rendering each piece alone gives the same text; pieces with the same shape (the lock
+/// file's many `{% if database == ... %}` blocks) are then parsed once.
+fn segments(source: &str) -> Option<Vec<Segment<'_>>> {
+    let mut segments = Vec::new();
+    let (mut depth, mut start, mut at, mut texts, mut first_text) = (0usize, 0, 0, 0, 0);
+    while at < source.len() {
+        let rest = &source[at..];
+        let end = if rest.starts_with(MARK_OPEN) {
+            texts += 1;
+            at + rest.find(MARK_CLOSE)? + MARK_CLOSE.len_utf8()
+        } else if rest.starts_with("{{") {
+            at + rest.find("}}")? + 2
+        } else if rest.starts_with("{%") {
+            let tag_end = at + rest.find("%}")? + 2;
+            let name = source[at + 2..tag_end - 2]
+                .trim_start_matches('-')
+                .split_whitespace()
+                .next()?
+                .trim_end_matches('-');
+            match name {
+                "if" | "unless" | "case" => {
+                    depth += 1;
+                    tag_end
+                }
+                "elsif" | "else" | "when" if depth > 0 => tag_end,
+                "endif" | "endunless" | "endcase" => {
+                    depth = depth.checked_sub(1)?;
+                    tag_end
+                }
+                "raw" | "comment" => {
+                    // Opaque up to its end tag: its content is never parsed as tags.
+                    let close = if name == "raw" {
+                        "endraw"
+                    } else {
+                        "endcomment"
+                    };
+                    let body = &source[tag_end..];
+                    let mut from = 0;
+                    let stop = loop {
+                        let open = from + body[from..].find("{%")?;
+                        let close_end = open + body[open..].find("%}")? + 2;
+                        let inner = body[open + 2..close_end - 2].trim_matches('-').trim();
+                        if inner == close {
+                            break tag_end + close_end;
+                        }
+                        from = open + 2;
+                    };
+                    texts += source[tag_end..stop].matches(MARK_OPEN).count();
+                    stop
+                }
+                _ => return None,
+            }
+        } else {
+            return None;
+        };
+        at = end;
+        if depth == 0 {
+            segments.push(Segment {
+                source: &source[start..at],
+                first_text,
+                texts: texts - first_text,
+            });
+            start = at;
+            first_text = texts;
+        }
+    }
+    (depth == 0).then_some(segments)
+}
+
+/// Renders each segment with its markers numbered from zero, parsing each distinct one once.
+fn render_segments(
+    parser: &liquid::Parser,
+    globals: &liquid::Object,
+    skeleton: &Skeleton,
+    segments: &[Segment<'_>],
+) -> Option<String> {
+    let mut parsed: BTreeMap<String, liquid::Template> = BTreeMap::new();
+    let mut out = String::with_capacity(skeleton.texts.iter().map(String::len).sum::<usize>());
+    for segment in segments {
+        let texts = skeleton
+            .texts
+            .get(segment.first_text..segment.first_text + segment.texts)?;
+        if segment.texts == 1 && segment.source.starts_with(MARK_OPEN) {
+            out.push_str(&texts[0]);
+            continue;
+        }
+        let local = renumber(segment.source, segment.first_text)?;
+        if !parsed.contains_key(&local) {
+            let template = parser.parse(&local).ok()?;
+            parsed.insert(local.clone(), template);
+        }
+        let rendered = parsed.get(&local)?.render(globals).ok()?;
+        out.push_str(&restore(&rendered, texts)?);
+    }
+    Some(out)
+}
+
+/// `source` with its markers numbered from zero instead of from `first`.
+fn renumber(source: &str, first: usize) -> Option<String> {
+    map_markers(source, source.len(), |index, out| {
+        out.push(MARK_OPEN);
+        out.push_str(&index.checked_sub(first)?.to_string());
+        out.push(MARK_CLOSE);
+        Some(())
+    })
+}
+
+/// The rendered skeleton with each marker swapped back for its text.
+fn restore(rendered: &str, texts: &[String]) -> Option<String> {
+    map_markers(rendered, rendered.len() * 4, |index, out| {
+        out.push_str(texts.get(index)?);
+        Some(())
+    })
+}
+
+/// `text` with each marker replaced by what `replace` writes for its number; None when a
+/// marker is malformed or `replace` fails.
+fn map_markers(
+    text: &str,
+    capacity: usize,
+    mut replace: impl FnMut(usize, &mut String) -> Option<()>,
+) -> Option<String> {
+    let mut out = String::with_capacity(capacity);
+    let mut rest = text;
+    while let Some(open) = rest.find(MARK_OPEN) {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + MARK_OPEN.len_utf8()..];
+        let close = after.find(MARK_CLOSE)?;
+        replace(after[..close].parse().ok()?, &mut out)?;
+        rest = &after[close + MARK_CLOSE.len_utf8()..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// The length of `rest` up to the end of `tag` (a slice of `rest`).
@@ -216,7 +380,7 @@ const MARK_CLOSE: char = '\u{E001}';
 
 impl Skeleton {
     fn of(text: &str) -> Option<Self> {
-        if text.len() < 2048 || text.contains(MARK_OPEN) || text.contains(MARK_CLOSE) {
+        if text.contains(MARK_OPEN) || text.contains(MARK_CLOSE) {
             return None;
         }
         let mut skeleton = Self {
@@ -276,21 +440,6 @@ impl Skeleton {
             last.truncate(trimmed);
         }
     }
-
-    fn restore(&self, rendered: &str) -> Option<String> {
-        let mut out = String::with_capacity(rendered.len() * 4);
-        let mut rest = rendered;
-        while let Some(open) = rest.find(MARK_OPEN) {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + MARK_OPEN.len_utf8()..];
-            let close = after.find(MARK_CLOSE)?;
-            let index: usize = after[..close].parse().ok()?;
-            out.push_str(self.texts.get(index)?);
-            rest = &after[close + MARK_CLOSE.len_utf8()..];
-        }
-        out.push_str(rest);
-        Some(out)
-    }
 }
 
 fn render_path(
@@ -324,7 +473,7 @@ fn render_path(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::{TemplateFile, TemplateSource};
+    use crate::template::TemplateSource;
 
     fn template(manifest: &str, files: &[(&str, &str)]) -> Template {
         Template {
@@ -429,8 +578,27 @@ ignore = ["docs"]
                 "{{% unless docs %}}{filler}{{% endunless %}}{{{{ database | pascal_case }}}}\
                  {filler}{{% comment %}}{filler}{{% endcomment %}}"
             ),
-            lock,
+            lock.clone(),
+            // Many top-level blocks (the segmented path), with whitespace control, a case,
+            // nesting and a raw block holding tag-like text.
+            format!(
+                "{filler}{}{{% raw %}}{{% if x %}}${{{{ y }}}}{{% endraw %}}{filler}",
+                "{%- if docs %}\n  a {{ database }}\n{%- else -%}\n  b\n{% endif -%}\n \
+                 {% case database %}{% when \"mysql\" %}M{% else %}O{% endcase %}\n\
+                 {% unless docs %}{% if database == \"sqlite\" %}S{% endif %}{% endunless %}"
+                    .repeat(20)
+            ),
+            // A tag with state: rendered whole, never in pieces.
+            format!(
+                "{filler}{{% assign n = database %}}{}",
+                "{% if docs %}{{ n }}{% endif %}x\n".repeat(20)
+            ),
         ];
+        // The fast paths are taken where they should be.
+        let lock_skeleton = Skeleton::of(&lock).unwrap();
+        assert!(segments(&lock_skeleton.source).unwrap().len() >= MIN_SEGMENTS);
+        assert!(segments(&Skeleton::of(&samples[3]).unwrap().source).is_some());
+        assert!(segments(&Skeleton::of(&samples[4]).unwrap().source).is_none());
         for db in ["sqlite", "postgres", "mysql"] {
             for docs in [true, false] {
                 let mut v = vars(db);

@@ -10,7 +10,9 @@
 //! Each scenario runs `--runs` times; medians are reported with the spread (min..max).
 
 mod client;
+mod report;
 mod scenarios;
+mod wrk;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -70,9 +72,17 @@ fn main() -> anyhow::Result<()> {
         .build()?;
 
     let mut report = String::new();
-    let baseline_bin = build_baseline(work.path(), &target_dir)?;
+    if !wrk::available() {
+        eprintln!("wrk not found (apt-get install wrk): throughput through this harness's client");
+    }
+    let mut baseline: Option<PathBuf> = None;
     for &db in &args.databases {
         let (project_bin, project_dir) = build_project(work.path(), &target_dir, db)?;
+        let baseline_bin = match &baseline {
+            Some(bin) => bin.clone(),
+            None => build_baseline(work.path(), &target_dir, &project_dir.join("Cargo.lock"))?,
+        };
+        baseline = Some(baseline_bin.clone());
         let section = rt.block_on(scenarios::run_all(&scenarios::Setup {
             db,
             project_bin: &project_bin,
@@ -86,40 +96,22 @@ fn main() -> anyhow::Result<()> {
         report.push_str(&section);
     }
     if let Some(path) = &args.write {
-        let doc = format!(
-            "# Benchmarks: the generated API under load\n\n{}\n\nReproduce: `cargo run --release --example bench_api -- --runs {} --secs {} --write {}`\n\n{report}",
-            machine_line(),
+        let section = format!(
+            "## The generated API under load\n\n{}\nLoad generator: {}. Server and load generator share the machine over loopback.\n\nReproduce: `cargo run --release --example bench_api -- --runs {} --secs {} --write {}`\n\n{report}",
+            report::machine_line(),
+            if wrk::available() {
+                "wrk for the `/users/me` throughput runs, this harness's own client for the rest"
+            } else {
+                "this harness's own client (wrk not installed)"
+            },
             args.runs,
             args.secs,
             path.display()
         );
-        std::fs::write(path, doc)?;
+        report::write_section(path, "bench_api", &section)?;
         println!("written to {}", path.display());
     }
     Ok(())
-}
-
-fn machine_line() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let date = Command::new("date")
-        .args(["-u", "+%Y-%m-%d"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    format!(
-        "Machine: {cores} cores, {cpu}; date {date}; load generator and server share the machine (loopback)."
-    )
 }
 
 fn cargo_release(dir: &Path, target_dir: &Path) -> anyhow::Result<()> {
@@ -168,7 +160,7 @@ fn build_project(
 
 /// A bare axum server answering a constant on one route, with the generated project's pinned
 /// axum and tokio, so both compare on the same stack.
-fn build_baseline(work: &Path, target_dir: &Path) -> anyhow::Result<PathBuf> {
+fn build_baseline(work: &Path, target_dir: &Path, project_lock: &Path) -> anyhow::Result<PathBuf> {
     let dir = work.join("bench-baseline");
     std::fs::create_dir_all(dir.join("src"))?;
     std::fs::write(
@@ -179,14 +171,9 @@ fn build_baseline(work: &Path, target_dir: &Path) -> anyhow::Result<PathBuf> {
         dir.join("src/main.rs"),
         "use axum::{Router, routing::get};\n\n#[tokio::main]\nasync fn main() {\n    let addr = std::env::var(\"BIND_ADDR\").unwrap_or_else(|_| \"127.0.0.1:8090\".into());\n    let app = Router::new().route(\"/users/me\", get(|| async { \"constant\" }));\n    let listener = tokio::net::TcpListener::bind(addr).await.expect(\"bind\");\n    axum::serve(listener, app).await.expect(\"serve\");\n}\n",
     )?;
-    let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("template/Cargo.lock.liquid");
-    if let Ok(text) = std::fs::read_to_string(&lock) {
-        // Same pinned versions as the generated projects (cargo prunes the rest).
-        std::fs::write(
-            dir.join("Cargo.lock"),
-            text.replace("{{project-name}}", "bench-baseline"),
-        )?;
-    }
+    // The generated project's lock file: the same axum, hyper and tokio (cargo prunes the rest).
+    std::fs::copy(project_lock, dir.join("Cargo.lock"))
+        .with_context(|| format!("cannot copy {}", project_lock.display()))?;
     eprintln!("building the axum baseline (release)...");
     cargo_release(&dir, target_dir)?;
     Ok(target_dir.join("release").join("bench-baseline"))

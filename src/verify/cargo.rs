@@ -30,7 +30,8 @@ pub struct CargoRun<'a> {
 
 fn args(phase: Phase) -> &'static [&'static str] {
     match phase {
-        Phase::Fmt => &["fmt", "--check"],
+        // Captured and shown later, often in CI logs: no colour codes.
+        Phase::Fmt => &["fmt", "--check", "--", "--color", "never"],
         Phase::Clippy => &[
             "clippy",
             "--all-targets",

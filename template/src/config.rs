@@ -259,7 +259,8 @@ impl Config {
                 "ARGON2_ITERATIONS",
             )?,
             argon2_parallelism: u32_of(number("ARGON2_PARALLELISM", 1, 1)?, "ARGON2_PARALLELISM")?,
-            max_concurrent_hashes: number("MAX_CONCURRENT_HASHES", 4, 1)? as usize,
+            max_concurrent_hashes: number("MAX_CONCURRENT_HASHES", default_hashing_threads(), 1)?
+                as usize,
         })
         .and_then(|c: Config| {
             if crate::i18n::is_available(&c.default_locale) {
@@ -276,6 +277,13 @@ impl Config {
             }
         })
     }
+}
+
+/// One hashing thread per core but one, at least one: a login flood keeps a core for the rest
+/// of the API.
+fn default_hashing_threads() -> u64 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_sub(1).max(1) as u64
 }
 
 fn list(raw: Option<String>) -> Vec<String> {

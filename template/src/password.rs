@@ -1,12 +1,22 @@
-//! Passwords: the policy (length in characters, common-password list), and argon2id hashing
-//! off the async runtime behind a semaphore, so a login flood neither starves other requests
-//! nor grows memory beyond `MAX_CONCURRENT_HASHES` x the argon2 memory.
+//! Passwords: the policy (length in characters, common-password list), and argon2id hashing on
+//! threads of its own, off the async runtime.
+//!
+//! `MAX_CONCURRENT_HASHES` threads do every hash and verification. Each keeps one argon2
+//! memory buffer for its lifetime, so memory stays at most that many times the argon2 memory
+//! whatever the load: allocating the buffer per hash fragments the allocator's arenas, and a
+//! flood of 16 concurrent logins grew a process to over 700 MiB that way. The default number
+//! of threads leaves one core to the async runtime, so a login flood does not starve the rest
+//! of the API (see docs/SECURITY.md and the project's benchmarks).
 
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
-use tokio::sync::Semaphore;
+use argon2::password_hash::phc::{Output, ParamsString};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD as PHC_BASE64;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{Config, PASSWORD_MAX_LENGTH};
 use crate::error::Error;
@@ -36,13 +46,38 @@ pub fn check_policy(password: &str, min: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// Requests waiting for a hashing thread: beyond this, callers wait to enqueue.
+const QUEUE: usize = 1024;
+
 #[derive(Clone)]
 pub struct Hasher {
-    argon2: Arc<Argon2<'static>>,
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
+    load: Arc<Load>,
     /// A hash of a random password with the live parameters: unknown emails are verified
     /// against it so that they take as long as wrong passwords.
     dummy_hash: Arc<String>,
+}
+
+/// How many hashes run now, and the most that ever ran at once.
+#[derive(Default)]
+struct Load {
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+enum Work {
+    Hash(String),
+    Verify { password: String, hash: String },
+}
+
+enum Outcome {
+    Hashed(String),
+    Verified(bool),
+}
+
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<Result<Outcome, Error>>,
 }
 
 impl Hasher {
@@ -54,62 +89,153 @@ impl Hasher {
             None,
         )
         .map_err(|e| Error::Internal(format!("argon2 parameters: {e}")))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = hash_with(&argon2, &crate::random::bytes::<32>()?)?;
+        let dummy_hash = hash_into(
+            &params,
+            &crate::random::bytes::<32>()?,
+            &mut vec![Block::new(); params.block_count()],
+        )?;
+        let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
+        let queue = Arc::new(Mutex::new(queue));
+        let load = Arc::new(Load::default());
+        for n in 0..config.max_concurrent_hashes.max(1) {
+            let (queue, load) = (queue.clone(), load.clone());
+            let params = params.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || hashing_thread(&queue, &params, &load))
+                .map_err(|e| Error::Internal(format!("cannot start a hashing thread: {e}")))?;
+        }
         Ok(Self {
-            argon2: Arc::new(argon2),
-            permits: Arc::new(Semaphore::new(config.max_concurrent_hashes)),
+            jobs,
+            load,
             dummy_hash: Arc::new(dummy_hash),
         })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, Error> {
-        let argon2 = self.argon2.clone();
-        self.run(move || hash_with(&argon2, password.as_bytes()))
-            .await?
+        match self.submit(Work::Hash(password)).await? {
+            Outcome::Hashed(hash) => Ok(hash),
+            Outcome::Verified(_) => Err(Error::Internal("hashing: wrong outcome".into())),
+        }
     }
 
     /// Verifies `password` against `hash`, or against the dummy hash when there is no user,
     /// so both paths cost one argon2 computation.
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, Error> {
-        let argon2 = self.argon2.clone();
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_str().to_string());
-        let matched = self
-            .run(move || {
-                argon2
-                    .verify_password(password.as_bytes(), hash.as_str())
-                    .is_ok()
-            })
-            .await?;
-        Ok(known && matched)
+        match self.submit(Work::Verify { password, hash }).await? {
+            Outcome::Verified(matched) => Ok(known && matched),
+            Outcome::Hashed(_) => Err(Error::Internal("verifying: wrong outcome".into())),
+        }
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Error> {
-        let _permit = self
-            .permits
-            .acquire()
+    /// The most hashes that ever ran at once: never above `MAX_CONCURRENT_HASHES`.
+    pub fn peak_concurrency(&self) -> usize {
+        self.load.peak.load(Ordering::Relaxed)
+    }
+
+    async fn submit(&self, work: Work) -> Result<Outcome, Error> {
+        let (reply, outcome) = oneshot::channel();
+        self.jobs
+            .send(Job { work, reply })
             .await
-            .map_err(|_| Error::Internal("hashing semaphore closed".into()))?;
-        tokio::task::spawn_blocking(job)
+            .map_err(|_| Error::Internal("the hashing threads are gone".into()))?;
+        outcome
             .await
-            .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))
+            .map_err(|_| Error::Internal("a hashing thread dropped its job".into()))?
     }
 }
 
-fn hash_with(argon2: &Argon2<'_>, password: &[u8]) -> Result<String, Error> {
+/// One hashing thread: takes jobs until every `Hasher` is dropped. Its buffer is allocated on
+/// its first job and wiped after each one, so no password-derived state outlives a job.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, params: &Params, load: &Load) {
+    let mut memory: Vec<Block> = Vec::new();
+    loop {
+        // One thread waits on the queue at a time; the others wait for the lock.
+        let job = match queue.lock() {
+            Ok(mut queue) => queue.blocking_recv(),
+            Err(poisoned) => poisoned.into_inner().blocking_recv(),
+        };
+        let Some(job) = job else { return };
+        if memory.is_empty() {
+            memory = vec![Block::new(); params.block_count()];
+        }
+        let running = load.running.fetch_add(1, Ordering::Relaxed) + 1;
+        load.peak.fetch_max(running, Ordering::Relaxed);
+        let outcome = match job.work {
+            Work::Hash(password) => {
+                hash_into(params, password.as_bytes(), &mut memory).map(Outcome::Hashed)
+            }
+            Work::Verify { password, hash } => Ok(Outcome::Verified(verify_into(
+                password.as_bytes(),
+                &hash,
+                &mut memory,
+            ))),
+        };
+        memory.fill(Block::new());
+        load.running.fetch_sub(1, Ordering::Relaxed);
+        // The requester may have gone (client disconnected): nothing to do then.
+        let _ = job.reply.send(outcome);
+    }
+}
+
+/// argon2id of `password` with a fresh salt, as a PHC string, computed in `memory`.
+fn hash_into(params: &Params, password: &[u8], memory: &mut [Block]) -> Result<String, Error> {
     let salt = crate::random::bytes::<16>()?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
     argon2
-        .hash_password_with_salt(password, &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| Error::Internal(format!("argon2: {e}")))
+        .hash_password_into_with_memory(password, &salt, &mut out, memory)
+        .map_err(|e| Error::Internal(format!("argon2: {e}")))?;
+    let params =
+        ParamsString::try_from(params).map_err(|e| Error::Internal(format!("argon2: {e}")))?;
+    Ok(format!(
+        "$argon2id$v=19${params}${}${}",
+        PHC_BASE64.encode(salt),
+        PHC_BASE64.encode(&out)
+    ))
+}
+
+/// Whether `password` matches the PHC string `hash`, with the parameters that the hash
+/// records (older hashes keep verifying after the parameters are raised). The comparison is
+/// constant-time. A malformed hash matches nothing.
+fn verify_into(password: &[u8], hash: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm)) = (
+        Params::try_from(&parsed),
+        Algorithm::try_from(parsed.algorithm.as_str()),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    if memory.len() < params.block_count() {
+        // A hash made with more memory than the live parameters: grow for good.
+        memory.resize(params.block_count(), Block::new());
+    }
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params);
+    if argon2
+        .hash_password_into_with_memory(password, &salt, &mut out, &mut memory[..])
+        .is_err()
+    {
+        return false;
+    }
+    Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 #[cfg(test)]
 mod tests {
+    use argon2::{PasswordHasher as _, PasswordVerifier as _};
+
     use super::*;
 
     #[test]
@@ -125,5 +251,52 @@ mod tests {
         assert!(check_policy("password1234", 12).is_err());
         assert!(check_policy("PassWord1234", 12).is_err());
         assert!(check_policy("violet tractor umbrella", 12).is_ok());
+    }
+
+    fn small_params() -> Params {
+        Params::new(19456, 2, 1, None).unwrap()
+    }
+
+    #[test]
+    fn hashes_are_standard_phc_strings_that_the_argon2_crate_verifies() {
+        let params = small_params();
+        let mut memory = vec![Block::new(); params.block_count()];
+        let hash = hash_into(&params, b"violet tractor umbrella", &mut memory).unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(
+            argon2
+                .verify_password(b"violet tractor umbrella", &parsed)
+                .is_ok()
+        );
+        assert!(
+            argon2
+                .verify_password(b"violet tractor umbrellA", &parsed)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn verifies_hashes_made_by_the_argon2_crate_with_other_parameters() {
+        // Made with more memory than the buffer holds: the buffer grows.
+        let stronger = Params::new(32768, 3, 1, None).unwrap();
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, stronger);
+        let hash = argon2
+            .hash_password_with_salt(b"violet tractor umbrella", b"0123456789abcdef")
+            .unwrap()
+            .to_string();
+        let mut memory = vec![Block::new(); small_params().block_count()];
+        assert!(verify_into(b"violet tractor umbrella", &hash, &mut memory));
+        assert!(!verify_into(b"violet tractor umbrellA", &hash, &mut memory));
+        assert!(!verify_into(
+            b"violet tractor umbrella",
+            "not a hash",
+            &mut memory
+        ));
+        assert!(!verify_into(b"violet tractor umbrella", "", &mut memory));
     }
 }

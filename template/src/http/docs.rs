@@ -5,7 +5,9 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -57,6 +59,14 @@ pub enum ErrorCodeName {
     InternalError,
 }
 
+/// The body of `/health` and `/ready`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct StatusBody {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -74,6 +84,78 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The errors that any operation of a kind can answer with, added to each operation's
+/// responses: the handlers' annotations list only the outcomes of their own logic, and a
+/// client (or a schema fuzzer) must find every status it can receive documented.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_some() {
+                    add_error(operation, "400", "bad_request: the body is not valid JSON");
+                    add_error(
+                        operation,
+                        "413",
+                        "payload_too_large: the body is over 64 KiB",
+                    );
+                    add_error(
+                        operation,
+                        "415",
+                        "unsupported_media_type: the body is not application/json",
+                    );
+                    add_error(
+                        operation,
+                        "422",
+                        "invalid_body: the JSON lacks a field or has one of the wrong type",
+                    );
+                }
+                if operation.security.is_some() {
+                    add_error(
+                        operation,
+                        "401",
+                        "unauthorized: the Bearer token is missing, invalid or expired",
+                    );
+                }
+                add_error(operation, "408", "request_timeout");
+                add_error(
+                    operation,
+                    "500",
+                    "internal_error: the cause is logged with request_id, never sent",
+                );
+            }
+        }
+    }
+}
+
+/// Documents `status` with the error body, unless the handler documents it already.
+fn add_error(operation: &mut Operation, status: &str, description: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(description = "Authentication API. Every error is JSON: see ErrorBody."),
@@ -88,8 +170,8 @@ impl Modify for BearerAuth {
         super::health::health,
         super::health::ready,
     ),
-    components(schemas(ErrorBody, ErrorDetail, ErrorCodeName)),
-    modifiers(&BearerAuth),
+    components(schemas(ErrorBody, ErrorDetail, ErrorCodeName, StatusBody)),
+    modifiers(&BearerAuth, &CommonErrors),
     tags((name = "auth"), (name = "users"), (name = "health"))
 )]
 pub struct ApiDoc;

@@ -22,11 +22,8 @@ pub async fn localize(
             .and_then(|v| v.to_str().ok()),
         &default_locale,
     );
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    // A cheap clone (shared bytes): only error responses read it.
+    let request_id = request.headers().get("x-request-id").cloned();
     let mut response = next.run(request).await;
     let status = response.status();
     let code = response.extensions_mut().remove::<ErrorCode>();
@@ -51,9 +48,9 @@ pub async fn localize(
         "locale": locale,
     });
     if status.is_server_error()
-        && let Some(id) = request_id
+        && let Some(id) = request_id.as_ref().and_then(|v| v.to_str().ok())
     {
-        error["request_id"] = serde_json::Value::String(id);
+        error["request_id"] = serde_json::Value::String(id.to_string());
     }
     let body = serde_json::json!({ "error": error }).to_string();
     let (mut parts, _) = response.into_parts();
