@@ -194,18 +194,20 @@ fn write_files(root: &Path, files: &[RenderedFile]) -> Result<(), GenerateError>
     // Sorted, so "a" comes before "a/b".
     for dir in dirs {
         let path = root.join(dir);
-        match std::fs::create_dir(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                return Err(io_err(&path)(e));
-            }
-            _ => {}
+        if let Err(e) = std::fs::create_dir(&path)
+            && e.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return Err(io_err(&path)(e));
         }
     }
-    let refs: Vec<&RenderedFile> = files.iter().collect();
-    crate::parallel::map(&refs, |file| {
-        let path = root.join(&file.path);
-        std::fs::write(&path, &file.contents).map_err(io_err(&path))
-    })
+    crate::parallel::map(
+        files,
+        |file| file.contents.len(),
+        |file| {
+            let path = root.join(&file.path);
+            std::fs::write(&path, &file.contents).map_err(io_err(&path))
+        },
+    )
     .into_iter()
     .collect()
 }

@@ -64,11 +64,7 @@ pub struct Placeholder {
 impl Placeholder {
     /// Whether `value` matches the placeholder's regex (true when it has none).
     pub fn matches(&self, value: &str) -> bool {
-        match (&self.compiled, &self.regex) {
-            (Some(re), _) => re.is_match(value),
-            (None, Some(re)) => regex::Regex::new(re).is_ok_and(|re| re.is_match(value)),
-            (None, None) => true,
-        }
+        self.compiled.as_ref().is_none_or(|re| re.is_match(value))
     }
 }
 
@@ -113,13 +109,11 @@ impl Manifest {
         }
         for (name, p) in &mut manifest.placeholders {
             if let Some(re) = &p.regex {
-                p.compiled =
-                    Some(
-                        regex::Regex::new(re).map_err(|e| TemplateError::Placeholder {
-                            name: name.clone(),
-                            message: format!("invalid regex: {e}"),
-                        })?,
-                    );
+                let compiled = regex::Regex::new(re).map_err(|e| TemplateError::Placeholder {
+                    name: name.clone(),
+                    message: format!("invalid regex: {e}"),
+                })?;
+                p.compiled = Some(compiled);
             }
             match (&p.kind, &p.default) {
                 (_, None) => {}

@@ -4,6 +4,7 @@
 //! the manifest itself are left out, and `[conditional]` sections add their rules when true.
 //! Knows nothing of prompts or of the disk.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -60,7 +61,8 @@ pub fn render(template: &Template, vars: &Variables) -> Result<Vec<RenderedFile>
         let path = render_path(&parser, &globals, &file.path)?;
         Ok(RenderedFile { path, contents })
     };
-    let rendered = crate::parallel::map(&wanted, render_one);
+    let rendered =
+        crate::parallel::map(&wanted, |file| file.contents.len(), |file| render_one(file));
 
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(rendered.len());
@@ -310,12 +312,14 @@ fn render_segments(
             out.push_str(&texts[0]);
             continue;
         }
-        let local = renumber(segment.source, segment.first_text)?;
-        if !parsed.contains_key(&local) {
-            let template = parser.parse(&local).ok()?;
-            parsed.insert(local.clone(), template);
-        }
-        let rendered = parsed.get(&local)?.render(globals).ok()?;
+        let template = match parsed.entry(renumber(segment.source, segment.first_text)?) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let template = parser.parse(new.key()).ok()?;
+                new.insert(template)
+            }
+        };
+        let rendered = template.render(globals).ok()?;
         out.push_str(&restore(&rendered, texts)?);
     }
     Some(out)

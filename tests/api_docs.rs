@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{shared_target_dir, starter};
+use common::{shared_target_dir, skip_for_missing_tool, starter};
 
 const PROJECT: &str = "docs-probe";
 
@@ -151,8 +151,7 @@ impl Drop for Server {
     }
 }
 
-/// The tool's path, or None after printing why the test is skipped. Fails instead of skipping
-/// when STARTER_REQUIRE_TOOLS is set, so CI cannot pass by not having the tool.
+/// The tool's path, or None after `skip_for_missing_tool`.
 fn tool(name: &str, install: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -160,12 +159,9 @@ fn tool(name: &str, install: &str) -> Option<PathBuf> {
             .find(|candidate| candidate.is_file())
     });
     if found.is_none() {
-        let reason = format!("{name} is not installed ({install}; .ci/run installs it)");
-        assert!(
-            std::env::var_os("STARTER_REQUIRE_TOOLS").is_none(),
-            "STARTER_REQUIRE_TOOLS is set but {reason}"
-        );
-        eprintln!("SKIPPED: {reason}");
+        skip_for_missing_tool(&format!(
+            "{name} is not installed ({install}; .ci/run installs it)"
+        ));
     }
     found
 }

@@ -78,16 +78,20 @@ fn main() -> anyhow::Result<()> {
     let mut baseline: Option<PathBuf> = None;
     for &db in &args.databases {
         let (project_bin, project_dir) = build_project(work.path(), &target_dir, db)?;
+        // Built once, with the first project's lock file.
         let baseline_bin = match &baseline {
-            Some(bin) => bin.clone(),
-            None => build_baseline(work.path(), &target_dir, &project_dir.join("Cargo.lock"))?,
+            Some(bin) => bin,
+            None => baseline.insert(build_baseline(
+                work.path(),
+                &target_dir,
+                &project_dir.join("Cargo.lock"),
+            )?),
         };
-        baseline = Some(baseline_bin.clone());
         let section = rt.block_on(scenarios::run_all(&scenarios::Setup {
             db,
             project_bin: &project_bin,
             project_dir: &project_dir,
-            baseline_bin: &baseline_bin,
+            baseline_bin,
             runs: args.runs,
             duration: Duration::from_secs(args.secs),
             postgres_url: &args.postgres_url,

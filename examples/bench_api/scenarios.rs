@@ -20,13 +20,6 @@ pub struct Setup<'a> {
 }
 
 const PASSWORD: &str = "bench-load-Vx81-generator-pass";
-/// The generated project's default MAX_CONCURRENT_HASHES: cores - 1, at least 1.
-fn hashing_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .saturating_sub(1)
-        .max(1)
-}
 const ARGON2_MEMORY_KIB: usize = 19456;
 
 /// Latencies and completed requests of one scenario run.
@@ -215,6 +208,22 @@ async fn login(c: &mut Connection, email: &str) -> anyhow::Result<(String, Strin
     ))
 }
 
+/// The server's hashing threads (named `argon2-N`), read from the process rather than
+/// assumed from the project's default MAX_CONCURRENT_HASHES.
+fn hashing_threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .filter(|task| {
+                    std::fs::read_to_string(task.path().join("comm"))
+                        .is_ok_and(|name| name.starts_with("argon2-"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -251,6 +260,7 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
     );
     let (mut health_idle, mut health_flood, mut rss) =
         (Series::default(), Series::default(), Series::default());
+    let mut hashing = 0;
 
     for run in 0..setup.runs {
         eprintln!("{}: run {}/{}", setup.db, run + 1, setup.runs);
@@ -401,6 +411,7 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
             login_p50.push(flood.pct(0.5));
             login_p99.push(flood.pct(0.99));
             health_flood.push(during.pct(0.99));
+            hashing = hashing_threads(server.child.id());
             if let Some(kib) = peak_rss_kib(server.child.id()) {
                 rss.push(kib as f64 / 1024.0);
             }
@@ -484,9 +495,9 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
     s.push_str(&format!(
         "| peak RSS of the server, whole run | {} MiB (MAX_CONCURRENT_HASHES default {} x argon2 {} MiB = {:.0} MiB of hashing memory) |\n\n",
         rss.fmt(1),
-        hashing_threads(),
+        hashing,
         ARGON2_MEMORY_KIB / 1024,
-        (hashing_threads() * ARGON2_MEMORY_KIB) as f64 / 1024.0
+        (hashing * ARGON2_MEMORY_KIB) as f64 / 1024.0
     ));
     Ok(s)
 }

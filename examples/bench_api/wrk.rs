@@ -2,6 +2,7 @@
 //! comparisons with the bare axum baseline must not be bounded by our own client's speed.
 
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -13,11 +14,15 @@ pub struct WrkResult {
     pub non_2xx: u64,
 }
 
+/// Whether wrk is installed (asked once per run).
 pub fn available() -> bool {
-    Command::new("wrk")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        Command::new("wrk")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
+    })
 }
 
 /// `wrk -t1 -cCONNS -dSECS --latency` against `url` with optional Bearer token.

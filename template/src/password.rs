@@ -12,10 +12,8 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use argon2::password_hash::phc::{Output, ParamsString};
-use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD as PHC_BASE64;
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{Config, PASSWORD_MAX_LENGTH};
@@ -49,9 +47,13 @@ pub fn check_policy(password: &str, min: usize) -> Result<(), Error> {
 /// Requests waiting for a hashing thread: beyond this, callers wait to enqueue.
 const QUEUE: usize = 1024;
 
+/// Work for a hashing thread, given that thread's argon2 buffer.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
 #[derive(Clone)]
 pub struct Hasher {
     jobs: mpsc::Sender<Job>,
+    params: Params,
     load: Arc<Load>,
     /// A hash of a random password with the live parameters: unknown emails are verified
     /// against it so that they take as long as wrong passwords.
@@ -63,21 +65,6 @@ pub struct Hasher {
 struct Load {
     running: AtomicUsize,
     peak: AtomicUsize,
-}
-
-enum Work {
-    Hash(String),
-    Verify { password: String, hash: String },
-}
-
-enum Outcome {
-    Hashed(String),
-    Verified(bool),
-}
-
-struct Job {
-    work: Work,
-    reply: oneshot::Sender<Result<Outcome, Error>>,
 }
 
 impl Hasher {
@@ -99,24 +86,24 @@ impl Hasher {
         let load = Arc::new(Load::default());
         for n in 0..config.max_concurrent_hashes.max(1) {
             let (queue, load) = (queue.clone(), load.clone());
-            let params = params.clone();
+            let blocks = params.block_count();
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || hashing_thread(&queue, &params, &load))
+                .spawn(move || hashing_thread(&queue, blocks, &load))
                 .map_err(|e| Error::Internal(format!("cannot start a hashing thread: {e}")))?;
         }
         Ok(Self {
             jobs,
+            params,
             load,
             dummy_hash: Arc::new(dummy_hash),
         })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, Error> {
-        match self.submit(Work::Hash(password)).await? {
-            Outcome::Hashed(hash) => Ok(hash),
-            Outcome::Verified(_) => Err(Error::Internal("hashing: wrong outcome".into())),
-        }
+        let params = self.params.clone();
+        self.run(move |memory| hash_into(&params, password.as_bytes(), memory))
+            .await?
     }
 
     /// Verifies `password` against `hash`, or against the dummy hash when there is no user,
@@ -124,10 +111,10 @@ impl Hasher {
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, Error> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_str().to_string());
-        match self.submit(Work::Verify { password, hash }).await? {
-            Outcome::Verified(matched) => Ok(known && matched),
-            Outcome::Hashed(_) => Err(Error::Internal("verifying: wrong outcome".into())),
-        }
+        let matched = self
+            .run(move |memory| verify_into(password.as_bytes(), &hash, memory))
+            .await?;
+        Ok(known && matched)
     }
 
     /// The most hashes that ever ran at once: never above `MAX_CONCURRENT_HASHES`.
@@ -135,21 +122,30 @@ impl Hasher {
         self.load.peak.load(Ordering::Relaxed)
     }
 
-    async fn submit(&self, work: Work) -> Result<Outcome, Error> {
-        let (reply, outcome) = oneshot::channel();
+    /// Runs `job` on a hashing thread and waits for its result.
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let (reply, result) = oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            // The requester may have gone (client disconnected): nothing to do then.
+            let _ = reply.send(job(memory));
+        });
         self.jobs
-            .send(Job { work, reply })
+            .send(job)
             .await
             .map_err(|_| Error::Internal("the hashing threads are gone".into()))?;
-        outcome
+        result
             .await
-            .map_err(|_| Error::Internal("a hashing thread dropped its job".into()))?
+            .map_err(|_| Error::Internal("a hashing thread dropped its job".into()))
     }
 }
 
-/// One hashing thread: takes jobs until every `Hasher` is dropped. Its buffer is allocated on
-/// its first job and wiped after each one, so no password-derived state outlives a job.
-fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, params: &Params, load: &Load) {
+/// One hashing thread: takes jobs until every `Hasher` is dropped. Its buffer of `blocks`
+/// argon2 blocks is allocated on its first job and wiped after each one, so no
+/// password-derived state outlives a job.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, blocks: usize, load: &Load) {
     let mut memory: Vec<Block> = Vec::new();
     loop {
         // One thread waits on the queue at a time; the others wait for the lock.
@@ -159,42 +155,33 @@ fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, params: &Params, load: &Lo
         };
         let Some(job) = job else { return };
         if memory.is_empty() {
-            memory = vec![Block::new(); params.block_count()];
+            memory = vec![Block::new(); blocks];
         }
         let running = load.running.fetch_add(1, Ordering::Relaxed) + 1;
         load.peak.fetch_max(running, Ordering::Relaxed);
-        let outcome = match job.work {
-            Work::Hash(password) => {
-                hash_into(params, password.as_bytes(), &mut memory).map(Outcome::Hashed)
-            }
-            Work::Verify { password, hash } => Ok(Outcome::Verified(verify_into(
-                password.as_bytes(),
-                &hash,
-                &mut memory,
-            ))),
-        };
+        job(&mut memory);
         memory.fill(Block::new());
         load.running.fetch_sub(1, Ordering::Relaxed);
-        // The requester may have gone (client disconnected): nothing to do then.
-        let _ = job.reply.send(outcome);
     }
 }
 
 /// argon2id of `password` with a fresh salt, as a PHC string, computed in `memory`.
 fn hash_into(params: &Params, password: &[u8], memory: &mut [Block]) -> Result<String, Error> {
+    let err = |e: &dyn std::fmt::Display| Error::Internal(format!("argon2: {e}"));
     let salt = crate::random::bytes::<16>()?;
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
     argon2
         .hash_password_into_with_memory(password, &salt, &mut out, memory)
-        .map_err(|e| Error::Internal(format!("argon2: {e}")))?;
-    let params =
-        ParamsString::try_from(params).map_err(|e| Error::Internal(format!("argon2: {e}")))?;
-    Ok(format!(
-        "$argon2id$v=19${params}${}${}",
-        PHC_BASE64.encode(salt),
-        PHC_BASE64.encode(&out)
-    ))
+        .map_err(|e| err(&e))?;
+    let hash = PasswordHash {
+        algorithm: ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| err(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| err(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| err(&e))?),
+    };
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches the PHC string `hash`, with the parameters that the hash

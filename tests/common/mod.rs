@@ -49,3 +49,14 @@ pub fn shared_target_dir() -> PathBuf {
         .join("target")
         .join("generated-projects")
 }
+
+/// Skips a test for want of an external tool, saying why; fails instead when
+/// STARTER_REQUIRE_TOOLS is set (as .ci/run does after installing the tools), so CI cannot
+/// pass by not having the tool.
+pub fn skip_for_missing_tool(reason: &str) {
+    assert!(
+        std::env::var_os("STARTER_REQUIRE_TOOLS").is_none(),
+        "STARTER_REQUIRE_TOOLS is set but {reason}"
+    );
+    eprintln!("SKIPPED: {reason}");
+}
