@@ -84,15 +84,17 @@ pub struct NewRefreshToken<'a> {
 }
 
 pub async fn insert_refresh_token(pool: &Pool, t: &NewRefreshToken<'_>) -> Result<(), Error> {
-    sqlx::query(sql::INSERT_REFRESH)
-        .bind(t.id)
-        .bind(t.user_id)
-        .bind(t.token_hash)
-        .bind(t.family_id)
-        .bind(t.created_at)
-        .bind(t.expires_at)
-        .execute(pool)
-        .await?;
+    restarting_on_conflict(move || {
+        sqlx::query(sql::INSERT_REFRESH)
+            .bind(t.id)
+            .bind(t.user_id)
+            .bind(t.token_hash)
+            .bind(t.family_id)
+            .bind(t.created_at)
+            .bind(t.expires_at)
+            .execute(pool)
+    })
+    .await?;
     Ok(())
 }
 
@@ -115,6 +117,16 @@ pub async fn rotate_refresh_token(
     new_id: &str,
     now: i64,
 ) -> Result<Rotation, Error> {
+    restarting_on_conflict(|| rotate_once(pool, old_hash, new_hash, new_id, now)).await
+}
+
+async fn rotate_once(
+    pool: &Pool,
+    old_hash: &str,
+    new_hash: &str,
+    new_id: &str,
+    now: i64,
+) -> Result<Rotation, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let spent = sqlx::query(sql::SPEND_REFRESH)
         .bind(now)
@@ -163,21 +175,56 @@ pub async fn rotate_refresh_token(
 }
 
 pub async fn revoke_user_refresh_tokens(pool: &Pool, user_id: &str, now: i64) -> Result<(), Error> {
-    sqlx::query(sql::REVOKE_USER_REFRESH)
-        .bind(now)
-        .bind(user_id)
-        .execute(pool)
-        .await?;
+    restarting_on_conflict(move || {
+        sqlx::query(sql::REVOKE_USER_REFRESH)
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+    })
+    .await?;
     Ok(())
 }
 
 pub async fn revoke_refresh_token(pool: &Pool, token_hash: &str, now: i64) -> Result<(), Error> {
-    sqlx::query(sql::REVOKE_REFRESH)
-        .bind(now)
-        .bind(token_hash)
-        .execute(pool)
-        .await?;
+    restarting_on_conflict(move || {
+        sqlx::query(sql::REVOKE_REFRESH)
+            .bind(now)
+            .bind(token_hash)
+            .execute(pool)
+    })
+    .await?;
     Ok(())
+}
+
+/// How many times a write that lost a deadlock is run in all.
+const CONFLICT_ATTEMPTS: u32 = 5;
+
+/// Runs `write` again when the database aborted it to break a deadlock or a serialization
+/// conflict. InnoDB does so under concurrent refreshes of one token (the winner's INSERT needs
+/// the gap that a waiting loser has queued for); its advice is "try restarting transaction".
+/// A restarted rotation sees the token already spent, so the outcome is the one a serial
+/// order would give, never a 500.
+// A closure returning a future, not an async closure: the handlers' futures must be Send,
+// and rustc cannot yet prove that through `AsyncFnMut`.
+async fn restarting_on_conflict<T, F: Future<Output = Result<T, sqlx::Error>>>(
+    mut write: impl FnMut() -> F,
+) -> Result<T, Error> {
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Err(e) if attempt < CONFLICT_ATTEMPTS && is_conflict(&e) => attempt += 1,
+            result => return result.map_err(Error::from),
+        }
+    }
+}
+
+/// SQLSTATE 40001 (serialization failure: InnoDB's deadlock victim, PostgreSQL's serializable
+/// conflict) or 40P01 (PostgreSQL's deadlock victim).
+fn is_conflict(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(e) => matches!(e.code().as_deref(), Some("40001" | "40P01")),
+        _ => false,
+    }
 }
 
 /// Every stored refresh-token hash (for the tests that check nothing else is stored).
