@@ -282,7 +282,7 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
             ("MIGRATE_ON_STARTUP", "true".to_string()),
             ("AUTH_RATE_LIMIT_BURST", "1000000000".to_string()),
             ("AUTH_RATE_LIMIT_REPLENISH_SECS", "1".to_string()),
-            ("RUST_LOG", "warn".to_string()),
+            ("RUST_LOG", "info".to_string()),
         ];
         let result = async {
             let server =

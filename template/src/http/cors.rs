@@ -1,58 +1,142 @@
 //! CORS, deny by default: only the configured origins get `Access-Control-Allow-*` headers;
 //! any other origin (including `null`) gets none, and its preflight is an ordinary 405.
+//!
+//! A plain tower service (see `localize` for why not `from_fn`).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
 };
-use axum::http::{HeaderValue, Method, Response, StatusCode};
-use axum::middleware::Next;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use tower::{Layer, Service};
 
-pub async fn cors(
-    State(allowed): State<Arc<Vec<String>>>,
-    request: Request,
-    next: Next,
-) -> Response<Body> {
-    let origin = request
-        .headers()
-        .get(ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .filter(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o)))
-        .and_then(|o| HeaderValue::from_str(o).ok());
-    let Some(origin) = origin else {
-        let mut response = next.run(request).await;
-        response
-            .headers_mut()
-            .append(VARY, HeaderValue::from_static("origin"));
-        return response;
-    };
-    let preflight = request.method() == Method::OPTIONS
-        && request
-            .headers()
-            .contains_key(ACCESS_CONTROL_REQUEST_METHOD);
-    let mut response = if preflight {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::NO_CONTENT;
-        let h = r.headers_mut();
-        h.insert(
-            ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, PUT"),
-        );
-        h.insert(
-            ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("authorization, content-type, accept-language"),
-        );
-        h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-        r
-    } else {
-        next.run(request).await
-    };
+#[derive(Clone)]
+pub struct CorsLayer {
+    allowed: Arc<[String]>,
+}
+
+impl CorsLayer {
+    pub fn new(allowed_origins: &[String]) -> Self {
+        Self {
+            allowed: allowed_origins.into(),
+        }
+    }
+}
+
+impl<S> Layer<S> for CorsLayer {
+    type Service = Cors<S>;
+
+    fn layer(&self, inner: S) -> Cors<S> {
+        Cors {
+            inner,
+            allowed: self.allowed.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Cors<S> {
+    inner: S,
+    allowed: Arc<[String]>,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = CorsFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let origin = allowed_origin(&self.allowed, request.headers());
+        let preflight = request.method() == Method::OPTIONS
+            && request
+                .headers()
+                .contains_key(ACCESS_CONTROL_REQUEST_METHOD);
+        match origin {
+            // Answered here: an allowed origin's preflight never reaches the router.
+            Some(origin) if preflight => CorsFuture::Preflight {
+                origin: Some(origin),
+            },
+            origin => CorsFuture::Inner {
+                inner: self.inner.call(request),
+                origin,
+            },
+        }
+    }
+}
+
+/// The request's `Origin`, when it is one of the allowed ones (compared without case).
+fn allowed_origin(allowed: &[String], headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(ORIGIN)?;
+    let text = origin.to_str().ok()?;
+    allowed
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(text))
+        .then(|| origin.clone())
+}
+
+pin_project_lite::pin_project! {
+    #[project = CorsFutureProj]
+    pub enum CorsFuture<F> {
+        Inner {
+            #[pin]
+            inner: F,
+            origin: Option<HeaderValue>,
+        },
+        Preflight {
+            origin: Option<HeaderValue>,
+        },
+    }
+}
+
+impl<F, ResBody, E> Future for CorsFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    ResBody: Default,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (mut response, origin) = match self.project() {
+            CorsFutureProj::Inner { inner, origin } => {
+                (std::task::ready!(inner.poll(cx))?, origin.take())
+            }
+            CorsFutureProj::Preflight { origin } => (preflight_response(), origin.take()),
+        };
+        let headers = response.headers_mut();
+        if let Some(origin) = origin {
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
+        // The answer depends on Origin, allowed or not: caches must key on it.
+        headers.append(VARY, HeaderValue::from_static("origin"));
+        Poll::Ready(Ok(response))
+    }
+}
+
+fn preflight_response<B: Default>() -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = StatusCode::NO_CONTENT;
     let h = response.headers_mut();
-    h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.append(VARY, HeaderValue::from_static("origin"));
+    h.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT"),
+    );
+    h.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type, accept-language"),
+    );
+    h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     response
 }
