@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use crate::answers::Answers;
 use crate::error::{InputError, TemplateError};
@@ -27,6 +28,8 @@ pub enum GenerateError {
     Random(getrandom::Error),
     #[error("cannot serialize starter.toml: {0}")]
     Record(#[from] toml::ser::Error),
+    #[error("interrupted: the partly written project was removed")]
+    Interrupted,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GenerateError + '_ {
@@ -139,6 +142,7 @@ pub fn generate(
         .tempdir_in(&parent)
         .map_err(io_err(&parent))?;
     let root = staging.path();
+    let _registered = StagingRegistration::new(root);
 
     write_files(root, &files)?;
     let wrote_dotenv = write_dotenv(root, &files)?;
@@ -151,7 +155,13 @@ pub fn generate(
     };
     set_mode(root, 0o755)?;
 
-    // Only now does the project appear under its name; an empty target dir is replaced.
+    // Only now does the project appear under its name; an empty target dir is replaced. The
+    // registry's lock is held across the rename, so an interrupt either removes the staging
+    // directory before it or finds the project complete after it.
+    let mut current = STAGING.lock().unwrap_or_else(PoisonError::into_inner);
+    if !current.remove(root) {
+        return Err(GenerateError::Interrupted);
+    }
     let staged = staging.keep();
     if options.target.is_dir() {
         let _ = std::fs::remove_dir(&options.target);
@@ -163,6 +173,7 @@ pub fn generate(
             source,
         });
     }
+    drop(current);
     let mut names: Vec<String> = files.into_iter().map(|f| f.path).collect();
     names.push(RECORD_FILE.to_string());
     Ok(Generated {
@@ -171,6 +182,45 @@ pub fn generate(
         wrote_dotenv,
         git,
     })
+}
+
+/// The staging directories of the `generate` calls in progress, for `abandon_staging`.
+static STAGING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// Removes the staging directories of the `generate` calls in progress: what an interrupt
+/// handler at the CLI edge calls before exiting, so that Ctrl-C leaves nothing half-written.
+/// A `generate` still running then fails with `GenerateError::Interrupted` instead of
+/// renaming its directory into place. Returns whether there was anything to remove.
+pub fn abandon_staging() -> bool {
+    let mut current = STAGING.lock().unwrap_or_else(PoisonError::into_inner);
+    let dirs = std::mem::take(&mut *current);
+    for dir in &dirs {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    !dirs.is_empty()
+}
+
+/// Registers a staging directory for `abandon_staging`, and unregisters it when dropped (on an
+/// early return the tempdir itself removes the directory).
+struct StagingRegistration(PathBuf);
+
+impl StagingRegistration {
+    fn new(dir: &Path) -> Self {
+        STAGING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(dir.to_path_buf());
+        Self(dir.to_path_buf())
+    }
+}
+
+impl Drop for StagingRegistration {
+    fn drop(&mut self) {
+        STAGING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.0);
+    }
 }
 
 /// The pristine render (template files and starter.toml, no `.env`) written into `dir`.

@@ -1,6 +1,7 @@
 //! The `starter` binary: the CLI edge, where errors become messages and exit codes.
 
 mod commands {
+    pub mod interrupt;
     pub mod update;
 }
 
@@ -86,6 +87,9 @@ fn is_interrupted(cause: &(dyn std::error::Error + 'static)) -> bool {
     matches!(
         cause.downcast_ref::<VerifyError>(),
         Some(VerifyError::Cargo(verify::cargo::CargoError::Interrupted))
+    ) || matches!(
+        cause.downcast_ref::<GenerateError>(),
+        Some(GenerateError::Interrupted)
     )
 }
 
@@ -143,6 +147,10 @@ fn new(args: NewArgs) -> anyhow::Result<()> {
     }
     let answers = partial.finish(&template.manifest, &available, args.yes)?;
     let target = target_dir(&args, &answers.name);
+    // Without it, Ctrl-C while the project is written would leave the staging directory.
+    let watch = commands::interrupt::watch_new()
+        .map_err(|e| eprintln!("warning: Ctrl-C will not clean up a partly written project: {e}"))
+        .ok();
     let generated = generate::generate(
         &template,
         &answers,
@@ -150,7 +158,9 @@ fn new(args: NewArgs) -> anyhow::Result<()> {
             target,
             git: !args.no_git,
         },
-    )?;
+    );
+    drop(watch);
+    let generated = generated?;
     print_summary(&generated, &answers)?;
     if args.verify {
         println!();

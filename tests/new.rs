@@ -420,6 +420,76 @@ fn a_failed_render_leaves_no_half_written_directory() {
     assert_eq!(entries(tmp.path()), ["file"]);
 }
 
+/// Ctrl-C while the project is being written (here: held inside its git commit by a
+/// post-commit hook that waits for the test) removes the staging directory and exits 130.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_writing_leaves_no_half_written_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let hooks = tmp.path().join("hooks");
+    std::fs::create_dir(&hooks).unwrap();
+    let marker = tmp.path().join("committing");
+    let hook = hooks.join("post-commit");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\ntouch \"$STARTER_TEST_MARKER\"\nwhile [ -e \"$STARTER_TEST_MARKER\" ]; do sleep 0.05; done\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let gitconfig = tmp.path().join("gitconfig");
+    std::fs::write(
+        &gitconfig,
+        format!("[core]\n\thooksPath = {}\n", hooks.display()),
+    )
+    .unwrap();
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("starter"))
+        .args(["new", "interrupted", "--yes", "-o"])
+        .arg(work.join("interrupted"))
+        .env("GIT_CONFIG_GLOBAL", &gitconfig)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("STARTER_TEST_MARKER", &marker)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !marker.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "starter new ended before its git commit"
+        );
+        assert!(Instant::now() < deadline, "the post-commit hook never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The window is real: the project exists half-made, under its staging name.
+    let staged = entries(&work);
+    assert!(
+        staged.len() == 1 && staged[0].starts_with(".starter-"),
+        "{staged:?}"
+    );
+
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    // Release the hook (its git fails in the removed directory, as it should).
+    std::fs::remove_file(&marker).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(entries(&work), Vec::<String>::new());
+}
+
 #[test]
 fn version_locales_and_completions() {
     starter()
