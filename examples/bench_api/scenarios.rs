@@ -138,14 +138,24 @@ async fn get_loop(
 /// doubling.
 const PROBE_EVERY: Duration = Duration::from_millis(2);
 
-async fn get_rate(
-    mut c: Connection,
-    path: &'static str,
-    every: Duration,
+/// The p99 latencies of `/health` on the API at `api` and of the baseline's route at
+/// `control`, each asked every `PROBE_EVERY` until `until`, side by side: the control shows what
+/// the machine itself does to a server that has no part in the load.
+async fn probe_side_by_side(
+    api: &str,
+    control: &str,
     until: Instant,
-) -> anyhow::Result<Sample> {
+) -> anyhow::Result<(f64, f64)> {
+    let (api, control) = tokio::try_join!(
+        get_rate(Connection::open(api).await?, "/health", until),
+        get_rate(Connection::open(control).await?, "/users/me", until),
+    )?;
+    Ok((api.pct(0.99), control.pct(0.99)))
+}
+
+async fn get_rate(mut c: Connection, path: &'static str, until: Instant) -> anyhow::Result<Sample> {
     let mut s = Sample::default();
-    let mut tick = tokio::time::interval(every);
+    let mut tick = tokio::time::interval(PROBE_EVERY);
     while Instant::now() < until {
         tick.tick().await;
         let (r, t) = c.timed("GET", path, None, None).await?;
@@ -384,36 +394,16 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
             rot.push(s.rps());
             rot_p99.push(s.pct(0.99));
 
-            let until = Instant::now() + d;
-            let control = tokio::spawn(get_rate(
-                Connection::open(&base.addr).await?,
-                "/users/me",
-                PROBE_EVERY,
-                until,
-            ));
-            let idle = get_rate(
-                Connection::open(&addr).await?,
-                "/health",
-                PROBE_EVERY,
-                until,
-            )
-            .await?;
-            health_idle.push(idle.pct(0.99));
-            control_idle.push(control.await??.pct(0.99));
+            let (api_p99, control_p99) =
+                probe_side_by_side(&addr, &base.addr, Instant::now() + d).await?;
+            health_idle.push(api_p99);
+            control_idle.push(control_p99);
 
             let until = Instant::now() + d;
-            let probe = tokio::spawn(get_rate(
-                Connection::open(&addr).await?,
-                "/health",
-                PROBE_EVERY,
-                until,
-            ));
-            let control = tokio::spawn(get_rate(
-                Connection::open(&base.addr).await?,
-                "/users/me",
-                PROBE_EVERY,
-                until,
-            ));
+            let probes = tokio::spawn({
+                let (addr, control) = (addr.clone(), base.addr.clone());
+                async move { probe_side_by_side(&addr, &control, until).await }
+            });
             let flood = load(&addr, 16, d, move |mut c, i| async move {
                 let mut s = Sample::default();
                 let email = format!("user{}@bench.example", i % 32);
@@ -426,13 +416,13 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
                 Ok(s)
             })
             .await?;
-            let during = probe.await??;
-            control_flood.push(control.await??.pct(0.99));
+            let (api_p99, control_p99) = probes.await??;
+            health_flood.push(api_p99);
+            control_flood.push(control_p99);
             drop(base);
             logins.push(flood.rps());
             login_p50.push(flood.pct(0.5));
             login_p99.push(flood.pct(0.99));
-            health_flood.push(during.pct(0.99));
             hashing = hashing_threads(server.child.id());
             if let Some(kib) = peak_rss_kib(server.child.id()) {
                 rss.push(kib as f64 / 1024.0);

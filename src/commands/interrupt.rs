@@ -1,62 +1,33 @@
 //! Ctrl-C (or SIGTERM) while `starter new` writes a project: remove what was written, exit 130.
 
-use std::sync::mpsc;
-use std::thread::JoinHandle;
-
 use starter::generate;
 
-/// Watches for an interrupt until dropped.
+/// Watches for an interrupt until dropped (dropping the runtime cancels the watching task).
 pub struct InterruptWatch {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _runtime: tokio::runtime::Runtime,
 }
 
-/// Starts watching; returns once the signal handlers are installed, so that no interrupt after
-/// this call goes unseen. An error (no handler could be installed) leaves the default action.
+/// Starts watching on a runtime thread of its own; the signal handlers are installed when this
+/// returns, so no interrupt after it goes unseen. On an error the default action stays.
 pub fn watch_new() -> std::io::Result<InterruptWatch> {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (armed_tx, armed) = mpsc::channel::<std::io::Result<()>>();
-    let thread = std::thread::spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-        {
-            Ok(rt) => rt,
-            Err(e) => {
-                let _ = armed_tx.send(Err(e));
-                return;
-            }
-        };
-        runtime.block_on(async move {
-            let interrupted = match signals() {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = armed_tx.send(Err(e));
-                    return;
-                }
-            };
-            let _ = armed_tx.send(Ok(()));
-            tokio::select! {
-                () = interrupted => {
-                    if generate::abandon_staging() {
-                        eprintln!("interrupted: the partly written project was removed");
-                    } else {
-                        eprintln!("interrupted");
-                    }
-                    std::process::exit(130);
-                }
-                _ = stopped => {}
-            }
-        });
-    });
-    let armed = armed
-        .recv()
-        .unwrap_or_else(|_| Err(std::io::Error::other("the signal thread ended early")));
-    let watch = InterruptWatch {
-        stop: Some(stop),
-        thread: Some(thread),
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_io()
+        .build()?;
+    let interrupted = {
+        let _context = runtime.enter();
+        signals()?
     };
-    armed.map(|()| watch)
+    runtime.spawn(async move {
+        interrupted.await;
+        if generate::abandon_staging() {
+            eprintln!("interrupted: the partly written project was removed");
+        } else {
+            eprintln!("interrupted");
+        }
+        std::process::exit(130);
+    });
+    Ok(InterruptWatch { _runtime: runtime })
 }
 
 /// Resolves on the first SIGINT or SIGTERM; the handlers are installed when this returns.
@@ -79,15 +50,4 @@ fn signals() -> std::io::Result<impl Future<Output = ()>> {
     Ok(async move {
         ctrl_c.recv().await;
     })
-}
-
-impl Drop for InterruptWatch {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
