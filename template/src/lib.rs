@@ -1,6 +1,7 @@
 //! A hardened authentication API: argon2id passwords, HS256 access tokens, rotated refresh
 //! tokens with reuse detection, rate limits, security headers and localized JSON errors.
 
+pub mod audit;
 pub mod cache;
 pub mod config;
 pub mod db;
