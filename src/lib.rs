@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod cli;
 pub mod condition;
+pub mod dirs;
 pub mod error;
 pub mod filters;
 pub mod generate;

@@ -64,7 +64,7 @@ fn parse_args() -> anyhow::Result<Args> {
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let target_dir = starter::verify::default_target_dir();
+    let target_dir = starter::dirs::default_target_dir();
     let work = tempfile::tempdir()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

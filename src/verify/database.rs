@@ -19,6 +19,13 @@ pub enum DatabaseError {
     },
 }
 
+impl DatabaseError {
+    /// Bad input (exit code 2 at the CLI edge).
+    pub fn is_input(&self) -> bool {
+        matches!(self, DatabaseError::Input(_))
+    }
+}
+
 #[derive(Debug)]
 pub struct ThrowawayDatabase {
     kind: Database,
