@@ -211,16 +211,25 @@ impl NewArgs {
             (_, true) => Some(false),
             _ => None,
         };
-        let extra = parse_defines(&self.defines)?;
-        Ok(PartialAnswers {
+        let mut partial = PartialAnswers {
             name: self.name.clone(),
             database: self.db,
             cors_origins,
             locales: (!self.locales.is_empty()).then(|| self.locales.clone()),
             default_locale: self.default_locale.clone(),
             docs,
-            extra,
-        })
+            extra: BTreeMap::new(),
+        };
+        for (key, value) in parse_defines(&self.defines)? {
+            if partial.has(&key) {
+                return Err(InputError::new(
+                    format!("`{key}` is answered twice: by its flag and by -d {key}={value}"),
+                    format!("keep one of them (-d {key}=VALUE works like the flag)"),
+                ));
+            }
+            partial.define(&key, &value)?;
+        }
+        Ok(partial)
     }
 }
 

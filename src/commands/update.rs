@@ -14,7 +14,9 @@ pub(super) fn answers_for(
     args: &UpdateArgs,
 ) -> anyhow::Result<Answers> {
     let mut partial = PartialAnswers::from(record.answers.clone());
-    partial.extra.extend(parse_defines(&args.defines)?);
+    for (key, value) in parse_defines(&args.defines)? {
+        partial.define(&key, &value)?;
+    }
     let available = template.locales();
     if !args.yes
         && prompt::is_interactive()
