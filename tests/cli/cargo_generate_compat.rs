@@ -1,11 +1,9 @@
 //! The template is a valid cargo-generate template: the real `cargo generate` renders it to
 //! the same files as `starter new` with the same answers.
 
-mod common;
-
 use std::process::Command;
 
-use common::{skip_for_missing_tool, starter, tree};
+use crate::common::{skip_for_missing_tool, starter, tree};
 
 fn cargo_generate_available() -> bool {
     Command::new("cargo")

@@ -1,5 +1,4 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! Helpers shared by the test modules.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,4 +58,20 @@ pub fn skip_for_missing_tool(reason: &str) {
         "STARTER_REQUIRE_TOOLS is set but {reason}"
     );
     eprintln!("SKIPPED: {reason}");
+}
+
+/// A copy of the directory `from` at `to`, replacing whatever was there.
+pub fn copy_dir(from: &Path, to: &Path) {
+    if to.exists() {
+        std::fs::remove_dir_all(to).unwrap();
+    }
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
 }
