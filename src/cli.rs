@@ -114,8 +114,8 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyFlags {
-    /// A PostgreSQL or MySQL server for the tests; a throwaway database is created on it and
-    /// dropped after.
+    /// A PostgreSQL or MySQL server for the tests; each test creates a database of its own on
+    /// it and drops it after.
     #[arg(
         long,
         env = "STARTER_DATABASE_URL",

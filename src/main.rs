@@ -14,7 +14,6 @@ use starter::generate::GenerateError;
 use starter::source::SourceError;
 use starter::update::UpdateError;
 use starter::verify::VerifyError;
-use starter::verify::database::DatabaseError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -56,8 +55,6 @@ impl Failure {
             (e.is_input(), false)
         } else if let Some(e) = cause.downcast_ref::<VerifyError>() {
             (e.is_input(), e.is_interrupted())
-        } else if let Some(e) = cause.downcast_ref::<DatabaseError>() {
-            (e.is_input(), false)
         } else if let Some(e) = cause.downcast_ref::<UpdateError>() {
             (e.is_input(), false)
         } else {

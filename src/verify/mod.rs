@@ -1,6 +1,6 @@
 //! `starter verify`: a generated project passes fmt, clippy -D warnings, build and its own
-//! security suite. PostgreSQL and MySQL projects run against a throwaway database created for
-//! the run and dropped after it, also on failure or Ctrl-C.
+//! security suite. A PostgreSQL or MySQL project's tests get the server named by
+//! `--database-url` as DATABASE_URL; each test creates a database of its own there and drops it.
 
 pub mod cargo;
 pub mod database;
@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use crate::answers::Database;
 use crate::error::InputError;
-use database::ThrowawayDatabase;
 use progress::Progress;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,19 +111,16 @@ pub enum VerifyError {
     #[error(transparent)]
     Input(#[from] InputError),
     #[error(transparent)]
-    Database(#[from] database::DatabaseError),
-    #[error(transparent)]
     Cargo(#[from] cargo::CargoError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }
 
 impl VerifyError {
-    /// Bad input (exit code 2 at the CLI edge), also when wrapped.
+    /// Bad input (exit code 2 at the CLI edge).
     pub fn is_input(&self) -> bool {
         match self {
             VerifyError::Input(_) => true,
-            VerifyError::Database(e) => e.is_input(),
             VerifyError::Cargo(_) | VerifyError::Runtime(_) => false,
         }
     }
@@ -155,13 +151,13 @@ pub fn prepare(options: &VerifyOptions) -> Result<Database, InputError> {
         (Database::Postgres, None) => {
             return Err(InputError::new(
                 "this is a PostgreSQL project and no server was named",
-                "pass --database-url postgres://USER@HOST:5432/postgres (or set STARTER_DATABASE_URL); verify creates a throwaway database there and drops it after",
+                "pass --database-url postgres://USER@HOST:5432/postgres (or set STARTER_DATABASE_URL); the tests create their own databases there and drop them",
             ));
         }
         (Database::Mysql, None) => {
             return Err(InputError::new(
                 "this is a MySQL project and no server was named",
-                "pass --database-url mysql://USER@HOST:3306/mysql (or set STARTER_DATABASE_URL); verify creates a throwaway database there and drops it after",
+                "pass --database-url mysql://USER@HOST:3306/mysql (or set STARTER_DATABASE_URL); the tests create their own databases there and drop them",
             ));
         }
     }
@@ -174,25 +170,11 @@ pub async fn verify(
     progress: &Progress,
 ) -> Result<VerifyReport, VerifyError> {
     let db = prepare(options)?;
-    let throwaway = match (db, &options.database_url) {
-        (Database::Sqlite, _) | (_, None) => None,
-        (_, Some(url)) => Some(ThrowawayDatabase::create(db, url).await?),
+    let database_url = match db {
+        Database::Sqlite => None,
+        _ => options.database_url.as_deref(),
     };
-    let outcome = run_phases(
-        options,
-        db,
-        throwaway.as_ref().map(|t| t.url.as_str()),
-        progress,
-    )
-    .await;
-    // Dropped whatever happened: failure, success or Ctrl-C.
-    if let Some(throwaway) = throwaway {
-        let dropped = throwaway.drop().await;
-        if let (Ok(_), Err(e)) = (&outcome, dropped) {
-            return Err(e.into());
-        }
-    }
-    outcome
+    run_phases(options, db, database_url, progress).await
 }
 
 async fn run_phases(
