@@ -40,14 +40,43 @@ impl std::fmt::Display for Database {
 }
 
 /// A built-in question: the answer's key, which is also the name of its placeholder in
-/// `cargo-generate.toml` (where its prompt text and default live), how to give it on the
-/// command line, and the widget that asks it at a terminal.
+/// `cargo-generate.toml` (where its prompt text and default live), its flag on the command
+/// line, and the widget that asks it at a terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Question {
     pub key: &'static str,
+    pub flag: Flag,
+    /// The values its flag accepts, when the answer's type has a fixed set.
+    pub choices: fn() -> Option<Vec<&'static str>>,
     /// What to pass when the answer is missing and there is no terminal to ask on.
     pub missing: &'static str,
     pub widget: Widget,
+}
+
+/// A question's flag on `starter new` (`cli.rs` builds the clap arguments from it). `-d KEY=VALUE`
+/// answers any question too.
+#[derive(Debug, Clone, Copy)]
+pub enum Flag {
+    /// `--long VALUE`.
+    Value {
+        long: &'static str,
+        value_name: &'static str,
+        help: &'static str,
+    },
+    /// `--long VALUE`, repeatable; `none` is the flag (and its help) that answers with no value.
+    List {
+        long: &'static str,
+        value_name: &'static str,
+        help: &'static str,
+        none: Option<(&'static str, &'static str)>,
+    },
+    /// `--long` for yes, `--off` for no.
+    Switch {
+        long: &'static str,
+        help: &'static str,
+        off: &'static str,
+        off_help: &'static str,
+    },
 }
 
 /// How a question is asked at a terminal (`prompt.rs`).
@@ -69,6 +98,16 @@ pub enum Widget {
 pub trait AnswerValue: Sized {
     fn parse(key: &str, text: &str) -> Result<Self, InputError>;
     fn variable(&self) -> Value;
+
+    /// From the values of its flag (several for a repeatable one).
+    fn from_flag(key: &str, values: Vec<String>) -> Result<Self, InputError> {
+        Self::parse(key, &values.join(","))
+    }
+
+    /// The values there are, when there is a fixed set.
+    fn choices() -> Option<Vec<&'static str>> {
+        None
+    }
 }
 
 impl AnswerValue for Database {
@@ -86,6 +125,9 @@ impl AnswerValue for Database {
     fn variable(&self) -> Value {
         Value::Str(self.as_str().to_string())
     }
+    fn choices() -> Option<Vec<&'static str>> {
+        Some(Database::ALL.map(Database::as_str).to_vec())
+    }
 }
 
 /// Lists are comma-separated in their text form, as cargo-generate has no list type.
@@ -100,6 +142,10 @@ impl AnswerValue for Vec<String> {
     }
     fn variable(&self) -> Value {
         Value::Str(self.join(","))
+    }
+    /// Each value as given: an origin holding a comma stays one (invalid) origin.
+    fn from_flag(_key: &str, values: Vec<String>) -> Result<Self, InputError> {
+        Ok(values)
     }
 }
 
@@ -131,9 +177,15 @@ impl AnswerValue for bool {
 /// Declares the built-in questions once: the fields of `Answers` and `PartialAnswers` (in
 /// `starter.toml`'s order), `QUESTIONS`, and the code that sets, merges and exports them.
 macro_rules! questions {
-    ($( $(#[$doc:meta])* $key:ident: $ty:ty, $widget:ident, $missing:literal; )*) => {
+    ($( $key:ident: $ty:ty { flag: $flag:expr, widget: $widget:ident, missing: $missing:literal, } )*) => {
         pub const QUESTIONS: &[Question] = &[
-            $( Question { key: stringify!($key), missing: $missing, widget: Widget::$widget }, )*
+            $( Question {
+                key: stringify!($key),
+                flag: $flag,
+                choices: <$ty as AnswerValue>::choices,
+                missing: $missing,
+                widget: Widget::$widget,
+            }, )*
         ];
 
         /// Complete, validated answers.
@@ -141,7 +193,7 @@ macro_rules! questions {
         #[serde(deny_unknown_fields)]
         pub struct Answers {
             pub name: String,
-            $( $(#[$doc])* pub $key: $ty, )*
+            $( pub $key: $ty, )*
             /// Answers to placeholders this tool has no built-in question for (a fork's own).
             #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
             pub extra: BTreeMap<String, String>,
@@ -192,6 +244,15 @@ macro_rules! questions {
                 }
                 Ok(true)
             }
+
+            /// Answers the built-in question `key` from the values of its flag.
+            pub fn set_flag(&mut self, key: &str, values: Vec<String>) -> Result<bool, InputError> {
+                match key {
+                    $( stringify!($key) => self.$key = Some(AnswerValue::from_flag(key, values)?), )*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
         }
 
         impl Answers {
@@ -213,13 +274,50 @@ macro_rules! questions {
 }
 
 questions! {
-    database: Database, Select, "the database: pass --db sqlite|postgres|mysql";
-    cors_origins: Vec<String>, Origins,
-        "the CORS origins: pass --cors-origin URL (repeatable) or --no-cors";
-    locales: Vec<String>, Locales,
-        "the locales: pass --locale TAG (repeatable; `starter locales` lists them)";
-    default_locale: String, DefaultLocale, "the default locale: pass --default-locale TAG";
-    docs: bool, Confirm, "the API docs: pass --docs or --no-docs";
+    database: Database {
+        flag: Flag::Value { long: "db", value_name: "DB", help: "The database the API uses" },
+        widget: Select,
+        missing: "the database: pass --db sqlite|postgres|mysql",
+    }
+    cors_origins: Vec<String> {
+        flag: Flag::List {
+            long: "cors-origin",
+            value_name: "URL",
+            help: "A browser origin allowed by CORS, scheme://host[:port] (repeatable)",
+            none: Some(("no-cors", "Allow no CORS origin (the default answer, given explicitly)")),
+        },
+        widget: Origins,
+        missing: "the CORS origins: pass --cors-origin URL (repeatable) or --no-cors",
+    }
+    locales: Vec<String> {
+        flag: Flag::List {
+            long: "locale",
+            value_name: "TAG",
+            help: "A locale to ship, e.g. fr or pt-BR (repeatable; en is always included)",
+            none: None,
+        },
+        widget: Locales,
+        missing: "the locales: pass --locale TAG (repeatable; `starter locales` lists them)",
+    }
+    default_locale: String {
+        flag: Flag::Value {
+            long: "default-locale",
+            value_name: "TAG",
+            help: "The locale used when a request's Accept-Language matches none",
+        },
+        widget: DefaultLocale,
+        missing: "the default locale: pass --default-locale TAG",
+    }
+    docs: bool {
+        flag: Flag::Switch {
+            long: "docs",
+            help: "Generate the OpenAPI document and Swagger UI",
+            off: "no-docs",
+            off_help: "Do not generate the API docs",
+        },
+        widget: Confirm,
+        missing: "the API docs: pass --docs or --no-docs",
+    }
 }
 
 /// The locale always shipped: the catalogue every other one is checked against.
