@@ -212,15 +212,11 @@ impl Args for QuestionFlags {
                     value_name,
                     help,
                 } => {
-                    let mut arg = Arg::new(long)
-                        .long(long)
-                        .value_name(value_name)
-                        .help(help)
-                        .action(ArgAction::Set);
-                    if let Some(choices) = (question.choices)() {
-                        arg = arg.value_parser(PossibleValuesParser::new(choices));
-                    }
-                    cmd.arg(arg)
+                    let arg = flag_arg(long, help).value_name(value_name);
+                    cmd.arg(match (question.choices)() {
+                        Some(choices) => arg.value_parser(PossibleValuesParser::new(choices)),
+                        None => arg,
+                    })
                 }
                 Flag::List {
                     long,
@@ -228,23 +224,14 @@ impl Args for QuestionFlags {
                     help,
                     none,
                 } => {
-                    let mut arg = Arg::new(long)
-                        .long(long)
+                    let arg = flag_arg(long, help)
                         .value_name(value_name)
-                        .help(help)
                         .action(ArgAction::Append);
-                    if let Some((none, _)) = none {
-                        arg = arg.conflicts_with(none);
-                    }
-                    cmd = cmd.arg(arg);
                     match none {
-                        Some((none, none_help)) => cmd.arg(
-                            Arg::new(none)
-                                .long(none)
-                                .help(none_help)
-                                .action(ArgAction::SetTrue),
-                        ),
-                        None => cmd,
+                        Some((none, none_help)) => cmd
+                            .arg(arg.conflicts_with(none))
+                            .arg(flag_arg(none, none_help).action(ArgAction::SetTrue)),
+                        None => cmd.arg(arg),
                     }
                 }
                 Flag::Switch {
@@ -254,16 +241,12 @@ impl Args for QuestionFlags {
                     off_help,
                 } => cmd
                     .arg(
-                        Arg::new(long)
-                            .long(long)
-                            .help(help)
+                        flag_arg(long, help)
                             .action(ArgAction::SetTrue)
                             .overrides_with(off),
                     )
                     .arg(
-                        Arg::new(off)
-                            .long(off)
-                            .help(off_help)
+                        flag_arg(off, off_help)
                             .action(ArgAction::SetTrue)
                             .overrides_with(long),
                     ),
@@ -275,6 +258,11 @@ impl Args for QuestionFlags {
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
         Self::augment_args(cmd)
     }
+}
+
+/// `--long`, known to clap by its long name.
+fn flag_arg(long: &'static str, help: &'static str) -> Arg {
+    Arg::new(long).long(long).help(help)
 }
 
 impl clap::FromArgMatches for QuestionFlags {

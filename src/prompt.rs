@@ -48,12 +48,7 @@ pub fn ask_missing(
                     .and_then(|p| p.choices.clone())
                     .unwrap_or_default();
                 let labels: Vec<&str> = choices.iter().map(|c| choice_label(c)).collect();
-                let i = Select::with_theme(&theme)
-                    .with_prompt(prompt)
-                    .items(&labels)
-                    .default(choices.iter().position(|c| *c == default_text).unwrap_or(0))
-                    .interact()?;
-                choices[i].clone()
+                choices[select(&theme, prompt, &choices, &labels, &default_text)?].clone()
             }
             Widget::Origins => Input::<String>::with_theme(&theme)
                 .with_prompt(prompt)
@@ -91,12 +86,7 @@ pub fn ask_missing(
                 let Some(chosen) = partial.locales.clone().filter(|l| l.len() > 1) else {
                     continue;
                 };
-                let i = Select::with_theme(&theme)
-                    .with_prompt(prompt)
-                    .items(&chosen)
-                    .default(chosen.iter().position(|t| *t == default_text).unwrap_or(0))
-                    .interact()?;
-                chosen[i].clone()
+                chosen[select(&theme, prompt, &chosen, &chosen, &default_text)?].clone()
             }
             Widget::Confirm => Confirm::with_theme(&theme)
                 .with_prompt(prompt)
@@ -142,6 +132,21 @@ fn split_list(raw: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// The index of the value picked among `values`, shown as `labels`; `default` pre-selected.
+fn select(
+    theme: &ColorfulTheme,
+    prompt: &str,
+    values: &[String],
+    labels: &[impl std::fmt::Display],
+    default: &str,
+) -> dialoguer::Result<usize> {
+    Select::with_theme(theme)
+        .with_prompt(prompt)
+        .items(labels)
+        .default(values.iter().position(|v| v == default).unwrap_or(0))
+        .interact()
 }
 
 /// How a database choice reads in the menu.

@@ -60,6 +60,18 @@ pub fn skip_for_missing_tool(reason: &str) {
     eprintln!("SKIPPED: {reason}");
 }
 
+/// Runs `cmd` and returns its stdout; fails the test with its output unless it succeeds.
+pub fn run_ok(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("the command starts");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A copy of the directory `from` at `to`, replacing whatever was there.
 pub fn copy_dir(from: &Path, to: &Path) {
     if to.exists() {

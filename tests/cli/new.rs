@@ -1,6 +1,6 @@
 //! `starter new`: rendering every configuration, the files it writes, and its errors.
 
-use crate::common::{entries, starter, tree};
+use crate::common::{entries, run_ok, starter, tree};
 use predicates::prelude::*;
 
 const DATABASES: [&str; 3] = ["sqlite", "postgres", "mysql"];
@@ -641,15 +641,11 @@ fn generated_code_is_rustfmt_clean_for_any_name_and_locale_count() {
             .arg(&out)
             .assert()
             .success();
-        let fmt = std::process::Command::new("cargo")
-            .args(["fmt", "--check"])
-            .current_dir(&out)
-            .output()
-            .unwrap();
-        assert!(
-            fmt.status.success(),
-            "{name} {db} {docs} {locales:?}:\n{}",
-            String::from_utf8_lossy(&fmt.stdout)
+        eprintln!("cargo fmt --check: {name} {db} {docs} {locales:?}");
+        run_ok(
+            std::process::Command::new("cargo")
+                .args(["fmt", "--check"])
+                .current_dir(&out),
         );
     }
 }

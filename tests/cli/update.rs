@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{copy_dir, starter};
+use crate::common::{copy_dir, run_ok, starter};
 use predicates::prelude::*;
 
 fn fixture(version: &str) -> PathBuf {
@@ -14,23 +14,20 @@ fn fixture(version: &str) -> PathBuf {
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Test User",
-            "-c",
-            "user.email=test@example.com",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let identity = [
+        "-c",
+        "user.name=Test User",
+        "-c",
+        "user.email=test@example.com",
+    ];
+    run_ok(
+        Command::new("git")
+            .args(identity)
+            .args(args)
+            .current_dir(dir),
+    )
+    .trim()
+    .to_string()
 }
 
 struct Setup {
