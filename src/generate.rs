@@ -257,14 +257,10 @@ fn write_files(root: &Path, files: &[RenderedFile]) -> Result<(), GenerateError>
             return Err(io_err(&path)(e));
         }
     }
-    crate::parallel::map(
-        files,
-        |file| file.contents.len(),
-        |file| {
-            let path = root.join(&file.path);
-            std::fs::write(&path, &file.contents).map_err(io_err(&path))
-        },
-    )
+    crate::parallel::map(files, |file| {
+        let path = root.join(&file.path);
+        std::fs::write(&path, &file.contents).map_err(io_err(&path))
+    })
     .into_iter()
     .collect()
 }

@@ -63,8 +63,7 @@ pub fn render(template: &Template, vars: &Variables) -> Result<Vec<RenderedFile>
         let path = render_path(&parser, &globals, &file.path)?;
         Ok(RenderedFile { path, contents })
     };
-    let rendered =
-        crate::parallel::map(&wanted, |file| file.contents.len(), |file| render_one(file));
+    let rendered = crate::parallel::map(&wanted, |file| render_one(file));
 
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(rendered.len());
