@@ -532,8 +532,10 @@ impl Answers {
         for (key, value) in &self.extra {
             if is_builtin_question(key) {
                 return Err(InputError::new(
-                    format!("`{key}` is answered under extra, where it would be ignored"),
-                    format!("give it as the answer `{key}` itself"),
+                    format!("`{key}` is answered under [answers.extra] besides its own key"),
+                    format!(
+                        "keep one answer: set `{key}` under [answers] and remove it from [answers.extra]"
+                    ),
                 ));
             }
             let placeholder = manifest.placeholders.get(key).ok_or_else(|| {
@@ -597,5 +599,76 @@ impl Answers {
             vars.insert(key.clone(), value);
         }
         vars
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn embedded() -> &'static Manifest {
+        crate::template::embedded_manifest().expect("the embedded manifest parses")
+    }
+
+    #[test]
+    fn a_define_on_a_builtin_question_sets_its_answer() {
+        let mut partial = PartialAnswers::default();
+        partial.define("database", "postgres").unwrap();
+        partial.define("locales", "en, fr").unwrap();
+        partial.define("docs", "false").unwrap();
+        partial.define("team_flag", "x").unwrap();
+        assert_eq!(partial.database, Some(Database::Postgres));
+        assert_eq!(partial.locales, Some(vec!["en".into(), "fr".into()]));
+        assert_eq!(partial.docs, Some(false));
+        assert_eq!(
+            partial.extra,
+            BTreeMap::from([("team_flag".into(), "x".into())])
+        );
+        assert!(partial.define("docs", "maybe").is_err());
+        assert!(partial.define("database", "oracle").is_err());
+    }
+
+    #[test]
+    fn an_answers_file_with_a_builtin_under_extra_gives_that_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.toml");
+        std::fs::write(&path, "name = \"x\"\n[extra]\ndatabase = \"postgres\"\n").unwrap();
+        let partial = PartialAnswers::from_file(&path).unwrap();
+        assert_eq!(partial.database, Some(Database::Postgres));
+        assert!(partial.extra.is_empty());
+        std::fs::write(
+            &path,
+            "database = \"sqlite\"\n[extra]\ndatabase = \"postgres\"\n",
+        )
+        .unwrap();
+        assert!(PartialAnswers::from_file(&path).is_err());
+    }
+
+    #[test]
+    fn defaults_come_from_the_manifest() {
+        let available = vec!["en".to_string(), "fr".to_string()];
+        let partial = PartialAnswers {
+            name: Some("x".into()),
+            ..PartialAnswers::default()
+        };
+        let answers = partial.finish(embedded(), &available, true).unwrap();
+        let default = |key: &str| embedded().placeholders[key].default.clone().unwrap();
+        assert_eq!(
+            default("database").as_str(),
+            Some(answers.database.as_str())
+        );
+        assert_eq!(default("docs").as_bool(), Some(answers.docs));
+        assert_eq!(
+            default("locales").as_str(),
+            Some(answers.locales.join(",").as_str())
+        );
+        assert_eq!(
+            default("default_locale").as_str(),
+            Some(answers.default_locale.as_str())
+        );
+        assert_eq!(
+            default("cors_origins").as_str(),
+            Some(answers.cors_origins.join(",").as_str())
+        );
     }
 }
