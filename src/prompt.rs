@@ -16,11 +16,11 @@ pub fn is_interactive() -> bool {
 
 /// Asks every missing question, with the prompt text and default of its placeholder in the
 /// manifest. Each widget yields the answer's text form, read exactly as `-d KEY=VALUE` would be.
-/// `locales` lists the shipped locales with display names.
+/// `locales` lists the shipped locales.
 pub fn ask_missing(
     mut partial: PartialAnswers,
     manifest: &Manifest,
-    locales: &[(String, String)],
+    locales: &[String],
 ) -> dialoguer::Result<PartialAnswers> {
     let theme = ColorfulTheme::default();
     if partial.name.is_none() {
@@ -63,12 +63,12 @@ pub fn ask_missing(
             Widget::Locales => {
                 let items: Vec<String> = locales
                     .iter()
-                    .map(|(tag, name)| format!("{tag:6} {name}"))
+                    .map(|tag| format!("{tag:6} {}", crate::template::locale_name(tag)))
                     .collect();
                 let preset = split_list(&default_text);
                 let checked: Vec<bool> = locales
                     .iter()
-                    .map(|(tag, _)| tag == BASE_LOCALE || preset.contains(tag))
+                    .map(|tag| tag == BASE_LOCALE || preset.contains(tag))
                     .collect();
                 let picked = MultiSelect::with_theme(&theme)
                     .with_prompt(format!("{prompt} [space toggles, enter accepts]"))
@@ -76,7 +76,7 @@ pub fn ask_missing(
                     .defaults(&checked)
                     .interact()?;
                 let mut chosen: Vec<String> =
-                    picked.into_iter().map(|i| locales[i].0.clone()).collect();
+                    picked.into_iter().map(|i| locales[i].clone()).collect();
                 if !chosen.iter().any(|t| t == BASE_LOCALE) {
                     chosen.insert(0, BASE_LOCALE.to_string());
                 }

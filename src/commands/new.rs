@@ -7,7 +7,6 @@ use starter::answers::{Answers, Database, PartialAnswers};
 use starter::cli::NewArgs;
 use starter::generate::{self, GitOutcome};
 use starter::source::{self, SourceSpec};
-use starter::template;
 use starter::{prompt, validate};
 
 pub fn run(args: NewArgs) -> anyhow::Result<()> {
@@ -26,11 +25,7 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
         generate::check_target(&target_dir(&args, name))?;
     }
     if !args.yes && prompt::is_interactive() {
-        let named: Vec<(String, String)> = available
-            .iter()
-            .map(|t| (t.clone(), template::locale_name(t).to_string()))
-            .collect();
-        partial = prompt::ask_missing(partial, &template.manifest, &named)?;
+        partial = prompt::ask_missing(partial, &template.manifest, &available)?;
     }
     let answers = partial.finish(&template.manifest, &available, args.yes)?;
     let target = target_dir(&args, &answers.name);

@@ -2,10 +2,10 @@
 
 use starter::answers::{Answers, PartialAnswers};
 use starter::cli::{UpdateArgs, parse_defines};
+use starter::prompt;
 use starter::record::ProjectRecord;
 use starter::template::Template;
 use starter::update::{self, Target, UpdateOutcome};
-use starter::{prompt, template};
 
 /// The recorded answers, plus answers to the questions the new version adds.
 pub(super) fn answers_for(
@@ -22,11 +22,7 @@ pub(super) fn answers_for(
         && prompt::is_interactive()
         && !update::new_questions(&record.answers, template).is_empty()
     {
-        let named: Vec<(String, String)> = available
-            .iter()
-            .map(|t| (t.clone(), template::locale_name(t).to_string()))
-            .collect();
-        partial = prompt::ask_missing(partial, &template.manifest, &named)?;
+        partial = prompt::ask_missing(partial, &template.manifest, &available)?;
     }
     Ok(partial.finish(&template.manifest, &available, args.yes)?)
 }
