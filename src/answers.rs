@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::condition::Value;
 use crate::error::InputError;
-use crate::manifest::{Manifest, PlaceholderType};
+use crate::manifest::{Manifest, Placeholder, PlaceholderType};
 use crate::render::Variables;
 use crate::validate;
 
@@ -39,38 +39,293 @@ impl std::fmt::Display for Database {
     }
 }
 
-/// Defaults taken by `--yes`; a test checks that they agree with the template manifest.
-pub const DEFAULT_DATABASE: Database = Database::Sqlite;
-pub const DEFAULT_LOCALE: &str = "en";
-pub const DEFAULT_DOCS: bool = true;
-
-/// Complete, validated answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Answers {
-    pub name: String,
-    pub database: Database,
-    pub cors_origins: Vec<String>,
-    pub locales: Vec<String>,
-    pub default_locale: String,
-    pub docs: bool,
-    /// Answers to placeholders this tool has no dedicated question for (a fork's own).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+/// A built-in question: the answer's key, which is also the name of its placeholder in
+/// `cargo-generate.toml` (where its prompt text and default live), its flag on the command
+/// line, and the widget that asks it at a terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Question {
+    pub key: &'static str,
+    pub flag: Flag,
+    /// The values its flag accepts, when the answer's type has a fixed set.
+    pub choices: fn() -> Option<Vec<&'static str>>,
+    /// What to pass when the answer is missing and there is no terminal to ask on.
+    pub missing: &'static str,
+    pub widget: Widget,
 }
 
-/// Answers as gathered so far: any of them may still be missing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartialAnswers {
-    pub name: Option<String>,
-    pub database: Option<Database>,
-    pub cors_origins: Option<Vec<String>>,
-    pub locales: Option<Vec<String>>,
-    pub default_locale: Option<String>,
-    pub docs: Option<bool>,
-    #[serde(default)]
-    pub extra: BTreeMap<String, String>,
+/// A question's flag on `starter new` (`cli.rs` builds the clap arguments from it). `-d KEY=VALUE`
+/// answers any question too.
+#[derive(Debug, Clone, Copy)]
+pub enum Flag {
+    /// `--long VALUE`.
+    Value {
+        long: &'static str,
+        value_name: &'static str,
+        help: &'static str,
+    },
+    /// `--long VALUE`, repeatable; `none` is the flag (and its help) that answers with no value.
+    List {
+        long: &'static str,
+        value_name: &'static str,
+        help: &'static str,
+        none: Option<(&'static str, &'static str)>,
+    },
+    /// `--long` for yes, `--off` for no.
+    Switch {
+        long: &'static str,
+        help: &'static str,
+        off: &'static str,
+        off_help: &'static str,
+    },
+}
+
+/// How a question is asked at a terminal (`prompt.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Widget {
+    /// One of the placeholder's `choices`.
+    Select,
+    /// Comma-separated CORS origins, each validated as typed.
+    Origins,
+    /// The shipped locales, `en` always included.
+    Locales,
+    /// One of the locales chosen before; not asked when there is only one.
+    DefaultLocale,
+    Confirm,
+}
+
+/// An answer's type: parsed from its text form (what `-d KEY=VALUE`, the manifest's default
+/// and a prompt give), and written as the template variable cargo-generate would see.
+pub trait AnswerValue: Sized {
+    fn parse(key: &str, text: &str) -> Result<Self, InputError>;
+    fn variable(&self) -> Value;
+
+    /// From the values of its flag (several for a repeatable one).
+    fn from_flag(key: &str, values: Vec<String>) -> Result<Self, InputError> {
+        Self::parse(key, &values.join(","))
+    }
+
+    /// The values there are, when there is a fixed set.
+    fn choices() -> Option<Vec<&'static str>> {
+        None
+    }
+}
+
+impl AnswerValue for Database {
+    fn parse(key: &str, text: &str) -> Result<Self, InputError> {
+        Database::ALL
+            .into_iter()
+            .find(|d| d.as_str() == text)
+            .ok_or_else(|| {
+                InputError::new(
+                    format!("`{text}` is not a choice for `{key}`"),
+                    "choose one of: sqlite, postgres, mysql",
+                )
+            })
+    }
+    fn variable(&self) -> Value {
+        Value::Str(self.as_str().to_string())
+    }
+    fn choices() -> Option<Vec<&'static str>> {
+        Some(Database::ALL.map(Database::as_str).to_vec())
+    }
+}
+
+/// Lists are comma-separated in their text form, as cargo-generate has no list type.
+impl AnswerValue for Vec<String> {
+    fn parse(_key: &str, text: &str) -> Result<Self, InputError> {
+        Ok(text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+    fn variable(&self) -> Value {
+        Value::Str(self.join(","))
+    }
+    /// Each value as given: an origin holding a comma stays one (invalid) origin.
+    fn from_flag(_key: &str, values: Vec<String>) -> Result<Self, InputError> {
+        Ok(values)
+    }
+}
+
+impl AnswerValue for String {
+    fn parse(_key: &str, text: &str) -> Result<Self, InputError> {
+        Ok(text.to_string())
+    }
+    fn variable(&self) -> Value {
+        Value::Str(self.clone())
+    }
+}
+
+impl AnswerValue for bool {
+    fn parse(key: &str, text: &str) -> Result<Self, InputError> {
+        match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(InputError::new(
+                format!("`{key}` must be true or false, not `{text}`"),
+                format!("pass -d {key}=true or -d {key}=false"),
+            )),
+        }
+    }
+    fn variable(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+/// Declares the built-in questions once: the fields of `Answers` and `PartialAnswers` (in
+/// `starter.toml`'s order), `QUESTIONS`, and the code that sets, merges and exports them.
+macro_rules! questions {
+    ($( $key:ident: $ty:ty { flag: $flag:expr, widget: $widget:ident, missing: $missing:literal, } )*) => {
+        pub const QUESTIONS: &[Question] = &[
+            $( Question {
+                key: stringify!($key),
+                flag: $flag,
+                choices: <$ty as AnswerValue>::choices,
+                missing: $missing,
+                widget: Widget::$widget,
+            }, )*
+        ];
+
+        /// Complete, validated answers.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Answers {
+            pub name: String,
+            $( pub $key: $ty, )*
+            /// Answers to placeholders this tool has no built-in question for (a fork's own).
+            #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+            pub extra: BTreeMap<String, String>,
+        }
+
+        /// Answers as gathered so far: any of them may still be missing.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct PartialAnswers {
+            pub name: Option<String>,
+            $( pub $key: Option<$ty>, )*
+            #[serde(default)]
+            pub extra: BTreeMap<String, String>,
+        }
+
+        impl PartialAnswers {
+            /// `other`'s answers win where both have one (flags over an answers file).
+            pub fn overridden_by(mut self, other: PartialAnswers) -> Self {
+                self.name = other.name.or(self.name);
+                $( self.$key = other.$key.or(self.$key); )*
+                self.extra.extend(other.extra);
+                self
+            }
+
+            /// Whether the built-in question `key` has an answer.
+            pub fn has(&self, key: &str) -> bool {
+                match key {
+                    $( stringify!($key) => self.$key.is_some(), )*
+                    _ => false,
+                }
+            }
+
+            /// Complete answers, or None while a built-in question has none.
+            fn complete(self, name: String) -> Option<Answers> {
+                Some(Answers {
+                    name,
+                    $( $key: self.$key?, )*
+                    extra: self.extra,
+                })
+            }
+
+            /// Answers the built-in question `key` from its text form; false when `key` is no
+            /// built-in question.
+            fn set_text(&mut self, key: &str, text: &str) -> Result<bool, InputError> {
+                match key {
+                    $( stringify!($key) => self.$key = Some(AnswerValue::parse(key, text)?), )*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+
+            /// Answers the built-in question `key` from the values of its flag.
+            pub fn set_flag(&mut self, key: &str, values: Vec<String>) -> Result<bool, InputError> {
+                match key {
+                    $( stringify!($key) => self.$key = Some(AnswerValue::from_flag(key, values)?), )*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+
+        impl Answers {
+            fn builtin_variables(&self, vars: &mut Variables) {
+                $( vars.insert(stringify!($key).into(), self.$key.variable()); )*
+            }
+        }
+
+        impl From<Answers> for PartialAnswers {
+            fn from(a: Answers) -> Self {
+                PartialAnswers {
+                    name: Some(a.name),
+                    $( $key: Some(a.$key), )*
+                    extra: a.extra,
+                }
+            }
+        }
+    };
+}
+
+questions! {
+    database: Database {
+        flag: Flag::Value { long: "db", value_name: "DB", help: "The database the API uses" },
+        widget: Select,
+        missing: "the database: pass --db sqlite|postgres|mysql",
+    }
+    cors_origins: Vec<String> {
+        flag: Flag::List {
+            long: "cors-origin",
+            value_name: "URL",
+            help: "A browser origin allowed by CORS, scheme://host[:port] (repeatable)",
+            none: Some(("no-cors", "Allow no CORS origin (the default answer, given explicitly)")),
+        },
+        widget: Origins,
+        missing: "the CORS origins: pass --cors-origin URL (repeatable) or --no-cors",
+    }
+    locales: Vec<String> {
+        flag: Flag::List {
+            long: "locale",
+            value_name: "TAG",
+            help: "A locale to ship, e.g. fr or pt-BR (repeatable; en is always included)",
+            none: None,
+        },
+        widget: Locales,
+        missing: "the locales: pass --locale TAG (repeatable; `starter locales` lists them)",
+    }
+    default_locale: String {
+        flag: Flag::Value {
+            long: "default-locale",
+            value_name: "TAG",
+            help: "The locale used when a request's Accept-Language matches none",
+        },
+        widget: DefaultLocale,
+        missing: "the default locale: pass --default-locale TAG",
+    }
+    docs: bool {
+        flag: Flag::Switch {
+            long: "docs",
+            help: "Generate the OpenAPI document and Swagger UI",
+            off: "no-docs",
+            off_help: "Do not generate the API docs",
+        },
+        widget: Confirm,
+        missing: "the API docs: pass --docs or --no-docs",
+    }
+}
+
+/// The locale always shipped: the catalogue every other one is checked against.
+pub const BASE_LOCALE: &str = "en";
+
+/// The questions this tool asks itself; other placeholders go through `extra`.
+pub fn is_builtin_question(key: &str) -> bool {
+    QUESTIONS.iter().any(|q| q.key == key)
 }
 
 impl PartialAnswers {
@@ -83,12 +338,23 @@ impl PartialAnswers {
                 "pass the path of an existing TOML file to --answers",
             )
         })?;
-        Self::from_toml(&text).map_err(|problem| {
+        let invalid = |problem: String| {
             InputError::new(
                 format!("answers file {} is invalid: {problem}", path.display()),
                 "keys are name, database, cors_origins, locales, default_locale, docs, extra (see docs/answers.md)",
             )
-        })
+        };
+        let mut answers = Self::from_toml(&text).map_err(invalid)?;
+        // A built-in question answered under `extra` is that question's answer.
+        for (key, value) in std::mem::take(&mut answers.extra) {
+            if answers.has(&key) {
+                return Err(invalid(format!(
+                    "`{key}` is answered twice, at the top and under [extra]"
+                )));
+            }
+            answers.define(&key, &value)?;
+        }
+        Ok(answers)
     }
 
     pub fn from_toml(text: &str) -> Result<Self, String> {
@@ -103,147 +369,115 @@ impl PartialAnswers {
             .map_err(|e: toml::de::Error| e.to_string())
     }
 
-    /// `other`'s answers win where both have one (flags over an answers file).
-    pub fn overridden_by(mut self, other: PartialAnswers) -> Self {
-        self.name = other.name.or(self.name);
-        self.database = other.database.or(self.database);
-        self.cors_origins = other.cors_origins.or(self.cors_origins);
-        self.locales = other.locales.or(self.locales);
-        self.default_locale = other.default_locale.or(self.default_locale);
-        self.docs = other.docs.or(self.docs);
-        self.extra.extend(other.extra);
-        self
+    /// `-d KEY=VALUE`: a built-in question's answer (exactly as its flag would give it), or a
+    /// placeholder of the template's own.
+    pub fn define(&mut self, key: &str, value: &str) -> Result<(), InputError> {
+        if !self.set_text(key, value)? {
+            self.extra.insert(key.to_string(), value.to_string());
+        }
+        Ok(())
     }
 
-    /// Completes the answers: with `use_defaults`, a missing answer takes its default; without,
-    /// it is an error naming the flag to pass. Every answer is then validated.
+    /// Completes the answers: with `use_defaults`, a missing answer takes the manifest's
+    /// default; without, it is an error naming the flag to pass. Every answer is then
+    /// validated.
     pub fn finish(
-        self,
+        mut self,
         manifest: &Manifest,
         available_locales: &[String],
         use_defaults: bool,
     ) -> Result<Answers, InputError> {
         let mut missing = Vec::new();
-        let name = self.name.clone().unwrap_or_else(|| {
+        let name = self.name.take().unwrap_or_else(|| {
             missing.push("the project name: pass NAME (`starter new my-api`)".to_string());
             String::new()
         });
-        let mut take = |given: Option<_>, default, flag: &str| match given {
-            Some(v) => v,
-            None if use_defaults => default,
-            None => {
-                missing.push(flag.to_string());
-                default
+        for question in QUESTIONS {
+            if self.has(question.key) {
+                continue;
             }
-        };
-        let database = take(
-            self.database.map(Answer::Db),
-            Answer::Db(DEFAULT_DATABASE),
-            "the database: pass --db sqlite|postgres|mysql",
-        );
-        let cors = take(
-            self.cors_origins.map(Answer::List),
-            Answer::List(Vec::new()),
-            "the CORS origins: pass --cors-origin URL (repeatable) or --no-cors",
-        );
-        let locales = take(
-            self.locales.map(Answer::List),
-            Answer::List(vec![DEFAULT_LOCALE.to_string()]),
-            "the locales: pass --locale TAG (repeatable; `starter locales` lists them)",
-        );
-        let docs = take(
-            self.docs.map(Answer::Flag),
-            Answer::Flag(DEFAULT_DOCS),
-            "the API docs: pass --docs or --no-docs",
-        );
-        let locales = normalize_locales(locales.into_list(), available_locales)?;
-        let default_locale = match (self.default_locale, locales.as_slice()) {
-            (Some(tag), _) => tag,
-            (None, [only]) => only.clone(),
-            (None, _) if use_defaults => DEFAULT_LOCALE.to_string(),
-            (None, _) => {
-                missing.push("the default locale: pass --default-locale TAG".to_string());
-                String::new()
+            if question.widget == Widget::DefaultLocale {
+                // With only `en` chosen there is nothing to ask.
+                let locales =
+                    normalize_locales(self.locales.clone().unwrap_or_default(), available_locales)?;
+                if let [only] = locales.as_slice() {
+                    self.default_locale = Some(only.clone());
+                    continue;
+                }
             }
-        };
-        let mut extra = self.extra;
+            if use_defaults {
+                let default = manifest_default(manifest, question)?;
+                self.set_text(question.key, &default)?;
+            } else {
+                missing.push(question.missing.to_string());
+            }
+        }
         for (key, placeholder) in &manifest.placeholders {
-            if is_builtin_question(key) || extra.contains_key(key) {
+            if is_builtin_question(key) || self.extra.contains_key(key) {
                 continue;
             }
             match (&placeholder.default, use_defaults) {
                 (Some(default), true) => {
-                    extra.insert(key.clone(), toml_scalar(default));
+                    self.extra.insert(key.clone(), toml_scalar(default));
                 }
                 _ => missing.push(format!("{}: pass -d {key}=VALUE", placeholder.prompt)),
             }
         }
         if !missing.is_empty() {
-            return Err(InputError::new(
-                format!(
-                    "missing answers and no terminal to ask them on:\n    - {}",
-                    missing.join("\n    - ")
-                ),
-                "pass the flags above, or --yes to take the defaults, or --answers FILE",
-            ));
+            return Err(missing_error(missing));
         }
-        let answers = Answers {
-            name,
-            database: database.into_db(),
-            cors_origins: cors
-                .into_list()
-                .iter()
-                .map(|o| validate::cors_origin(o))
-                .collect::<Result<_, _>>()?,
-            locales,
-            default_locale,
-            docs: docs.into_flag(),
-            extra,
+        let Some(mut answers) = self.complete(name) else {
+            return Err(missing_error(missing));
         };
+        answers.cors_origins = answers
+            .cors_origins
+            .iter()
+            .map(|o| validate::cors_origin(o))
+            .collect::<Result<_, _>>()?;
+        answers.locales = normalize_locales(answers.locales, available_locales)?;
         answers.validate(manifest, available_locales)?;
         Ok(answers)
     }
 }
 
-/// The questions this tool asks itself; other placeholders go through `extra`.
-pub fn is_builtin_question(key: &str) -> bool {
-    matches!(
-        key,
-        "database" | "cors_origins" | "locales" | "default_locale" | "docs"
+fn missing_error(missing: Vec<String>) -> InputError {
+    InputError::new(
+        format!(
+            "missing answers and no terminal to ask them on:\n    - {}",
+            missing.join("\n    - ")
+        ),
+        "pass the flags above, or --yes to take the defaults, or --answers FILE",
     )
+}
+
+impl Question {
+    /// The question's placeholder: the template's, or the embedded template's when a team's
+    /// template does not declare it (its answer is then recorded but renders nothing).
+    pub fn placeholder<'m>(&self, manifest: &'m Manifest) -> Option<&'m Placeholder> {
+        manifest.placeholders.get(self.key).or_else(|| {
+            crate::template::embedded_manifest().and_then(|m| m.placeholders.get(self.key))
+        })
+    }
+}
+
+/// The default of a built-in question, from its placeholder in the template's manifest.
+fn manifest_default(manifest: &Manifest, question: &Question) -> Result<String, InputError> {
+    question
+        .placeholder(manifest)
+        .and_then(|p| p.default.as_ref())
+        .map(toml_scalar)
+        .ok_or_else(|| {
+            InputError::new(
+                format!("the template gives `{}` no default", question.key),
+                format!("answer it: {}", question.missing),
+            )
+        })
 }
 
 fn toml_scalar(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-enum Answer {
-    Db(Database),
-    List(Vec<String>),
-    Flag(bool),
-}
-
-impl Answer {
-    fn into_db(self) -> Database {
-        match self {
-            Answer::Db(d) => d,
-            _ => DEFAULT_DATABASE,
-        }
-    }
-    fn into_list(self) -> Vec<String> {
-        match self {
-            Answer::List(l) => l,
-            _ => Vec::new(),
-        }
-    }
-    fn into_flag(self) -> bool {
-        match self {
-            Answer::Flag(f) => f,
-            _ => DEFAULT_DOCS,
-        }
     }
 }
 
@@ -257,7 +491,7 @@ pub fn normalize_locales(
     }
     Ok(available
         .iter()
-        .filter(|tag| *tag == DEFAULT_LOCALE || chosen.contains(tag))
+        .filter(|tag| *tag == BASE_LOCALE || chosen.contains(tag))
         .cloned()
         .collect())
 }
@@ -275,7 +509,7 @@ impl Answers {
         for tag in &self.locales {
             validate::locale(tag, available_locales)?;
         }
-        if !self.locales.iter().any(|t| t == DEFAULT_LOCALE) {
+        if !self.locales.iter().any(|t| t == BASE_LOCALE) {
             return Err(InputError::new(
                 "the locales do not include `en`",
                 "add en to the locales: it is always shipped",
@@ -296,6 +530,14 @@ impl Answers {
             ));
         }
         for (key, value) in &self.extra {
+            if is_builtin_question(key) {
+                return Err(InputError::new(
+                    format!("`{key}` is answered under [answers.extra] besides its own key"),
+                    format!(
+                        "keep one answer: set `{key}` under [answers] and remove it from [answers.extra]"
+                    ),
+                ));
+            }
             let placeholder = manifest.placeholders.get(key).ok_or_else(|| {
                 InputError::new(
                     format!("`{key}` is not a question of this template"),
@@ -343,11 +585,7 @@ impl Answers {
         vars.insert("project-name".into(), s(&self.name));
         vars.insert("crate_name".into(), s(&self.name.to_snake_case()));
         vars.insert("crate_type".into(), s("bin"));
-        vars.insert("database".into(), s(self.database.as_str()));
-        vars.insert("cors_origins".into(), s(&self.cors_origins.join(",")));
-        vars.insert("locales".into(), s(&self.locales.join(",")));
-        vars.insert("default_locale".into(), s(&self.default_locale));
-        vars.insert("docs".into(), Value::Bool(self.docs));
+        self.builtin_variables(&mut vars);
         for (key, value) in &self.extra {
             let is_bool = manifest
                 .placeholders
@@ -364,16 +602,73 @@ impl Answers {
     }
 }
 
-impl From<Answers> for PartialAnswers {
-    fn from(a: Answers) -> Self {
-        PartialAnswers {
-            name: Some(a.name),
-            database: Some(a.database),
-            cors_origins: Some(a.cors_origins),
-            locales: Some(a.locales),
-            default_locale: Some(a.default_locale),
-            docs: Some(a.docs),
-            extra: a.extra,
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn embedded() -> &'static Manifest {
+        crate::template::embedded_manifest().expect("the embedded manifest parses")
+    }
+
+    #[test]
+    fn a_define_on_a_builtin_question_sets_its_answer() {
+        let mut partial = PartialAnswers::default();
+        partial.define("database", "postgres").unwrap();
+        partial.define("locales", "en, fr").unwrap();
+        partial.define("docs", "false").unwrap();
+        partial.define("team_flag", "x").unwrap();
+        assert_eq!(partial.database, Some(Database::Postgres));
+        assert_eq!(partial.locales, Some(vec!["en".into(), "fr".into()]));
+        assert_eq!(partial.docs, Some(false));
+        assert_eq!(
+            partial.extra,
+            BTreeMap::from([("team_flag".into(), "x".into())])
+        );
+        assert!(partial.define("docs", "maybe").is_err());
+        assert!(partial.define("database", "oracle").is_err());
+    }
+
+    #[test]
+    fn an_answers_file_with_a_builtin_under_extra_gives_that_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.toml");
+        std::fs::write(&path, "name = \"x\"\n[extra]\ndatabase = \"postgres\"\n").unwrap();
+        let partial = PartialAnswers::from_file(&path).unwrap();
+        assert_eq!(partial.database, Some(Database::Postgres));
+        assert!(partial.extra.is_empty());
+        std::fs::write(
+            &path,
+            "database = \"sqlite\"\n[extra]\ndatabase = \"postgres\"\n",
+        )
+        .unwrap();
+        assert!(PartialAnswers::from_file(&path).is_err());
+    }
+
+    #[test]
+    fn defaults_come_from_the_manifest() {
+        let available = vec!["en".to_string(), "fr".to_string()];
+        let partial = PartialAnswers {
+            name: Some("x".into()),
+            ..PartialAnswers::default()
+        };
+        let answers = partial.finish(embedded(), &available, true).unwrap();
+        let default = |key: &str| embedded().placeholders[key].default.clone().unwrap();
+        assert_eq!(
+            default("database").as_str(),
+            Some(answers.database.as_str())
+        );
+        assert_eq!(default("docs").as_bool(), Some(answers.docs));
+        assert_eq!(
+            default("locales").as_str(),
+            Some(answers.locales.join(",").as_str())
+        );
+        assert_eq!(
+            default("default_locale").as_str(),
+            Some(answers.default_locale.as_str())
+        );
+        assert_eq!(
+            default("cors_origins").as_str(),
+            Some(answers.cors_origins.join(",").as_str())
+        );
     }
 }

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::PossibleValuesParser;
+use clap::{Arg, ArgAction, Args, Parser, Subcommand};
 
-use crate::answers::{Database, PartialAnswers};
+use crate::answers::{Database, Flag, PartialAnswers, QUESTIONS};
 use crate::error::InputError;
 
 #[derive(Debug, Parser)]
@@ -52,33 +53,9 @@ pub struct NewArgs {
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
-    /// The database the API uses.
-    #[arg(long, value_enum, value_name = "DB")]
-    pub db: Option<Database>,
-
-    /// A browser origin allowed by CORS, scheme://host[:port] (repeatable).
-    #[arg(long = "cors-origin", value_name = "URL", conflicts_with = "no_cors")]
-    pub cors_origins: Vec<String>,
-
-    /// Allow no CORS origin (the default answer, given explicitly).
-    #[arg(long)]
-    pub no_cors: bool,
-
-    /// A locale to ship, e.g. fr or pt-BR (repeatable; en is always included).
-    #[arg(long = "locale", value_name = "TAG")]
-    pub locales: Vec<String>,
-
-    /// The locale used when a request's Accept-Language matches none.
-    #[arg(long, value_name = "TAG")]
-    pub default_locale: Option<String>,
-
-    /// Generate the OpenAPI document and Swagger UI.
-    #[arg(long, overrides_with = "no_docs")]
-    pub docs: bool,
-
-    /// Do not generate the API docs.
-    #[arg(long, overrides_with = "docs")]
-    pub no_docs: bool,
+    /// The built-in questions' flags (`--db`, `--locale`, ...), built from their declarations.
+    #[command(flatten)]
+    pub questions: QuestionFlags,
 
     /// Take the default for every answer not given.
     #[arg(long, short)]
@@ -114,8 +91,8 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyFlags {
-    /// A PostgreSQL or MySQL server for the tests; a throwaway database is created on it and
-    /// dropped after.
+    /// A PostgreSQL or MySQL server for the tests; each test creates a database of its own on
+    /// it and drops it after.
     #[arg(
         long,
         env = "STARTER_DATABASE_URL",
@@ -199,28 +176,136 @@ pub struct MatrixArgs {
 impl NewArgs {
     /// The answers given on the command line; what is not given stays `None`.
     pub fn partial_answers(&self) -> Result<PartialAnswers, InputError> {
-        let cors_origins = if self.no_cors {
-            Some(Vec::new())
-        } else if self.cors_origins.is_empty() {
-            None
-        } else {
-            Some(self.cors_origins.clone())
-        };
-        let docs = match (self.docs, self.no_docs) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
-        };
-        let extra = parse_defines(&self.defines)?;
-        Ok(PartialAnswers {
+        let mut partial = PartialAnswers {
             name: self.name.clone(),
-            database: self.db,
-            cors_origins,
-            locales: (!self.locales.is_empty()).then(|| self.locales.clone()),
-            default_locale: self.default_locale.clone(),
-            docs,
-            extra,
-        })
+            ..PartialAnswers::default()
+        };
+        for (key, values) in &self.questions.given {
+            partial.set_flag(key, values.clone())?;
+        }
+        for (key, value) in parse_defines(&self.defines)? {
+            if partial.has(&key) {
+                return Err(InputError::new(
+                    format!("`{key}` is answered twice: by its flag and by -d {key}={value}"),
+                    format!("keep one of them (-d {key}=VALUE works like the flag)"),
+                ));
+            }
+            partial.define(&key, &value)?;
+        }
+        Ok(partial)
+    }
+}
+
+/// The answers given by the built-in questions' flags: each question's key and its flag's
+/// values (`true`/`false` for a switch, none for `--no-cors`).
+#[derive(Debug, Clone, Default)]
+pub struct QuestionFlags {
+    pub given: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Args for QuestionFlags {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for question in QUESTIONS {
+            cmd = match question.flag {
+                Flag::Value {
+                    long,
+                    value_name,
+                    help,
+                } => {
+                    let arg = flag_arg(long, help).value_name(value_name);
+                    cmd.arg(match (question.choices)() {
+                        Some(choices) => arg.value_parser(PossibleValuesParser::new(choices)),
+                        None => arg,
+                    })
+                }
+                Flag::List {
+                    long,
+                    value_name,
+                    help,
+                    none,
+                } => {
+                    let arg = flag_arg(long, help)
+                        .value_name(value_name)
+                        .action(ArgAction::Append);
+                    match none {
+                        Some((none, none_help)) => cmd
+                            .arg(arg.conflicts_with(none))
+                            .arg(flag_arg(none, none_help).action(ArgAction::SetTrue)),
+                        None => cmd.arg(arg),
+                    }
+                }
+                Flag::Switch {
+                    long,
+                    help,
+                    off,
+                    off_help,
+                } => cmd
+                    .arg(
+                        flag_arg(long, help)
+                            .action(ArgAction::SetTrue)
+                            .overrides_with(off),
+                    )
+                    .arg(
+                        flag_arg(off, off_help)
+                            .action(ArgAction::SetTrue)
+                            .overrides_with(long),
+                    ),
+            };
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+/// `--long`, known to clap by its long name.
+fn flag_arg(long: &'static str, help: &'static str) -> Arg {
+    Arg::new(long).long(long).help(help)
+}
+
+impl clap::FromArgMatches for QuestionFlags {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut given = Vec::new();
+        let strings = |id: &str| -> Vec<String> {
+            matches
+                .get_many::<String>(id)
+                .map(|values| values.cloned().collect())
+                .unwrap_or_default()
+        };
+        for question in QUESTIONS {
+            let values = match question.flag {
+                Flag::Value { long, .. } => {
+                    matches.get_one::<String>(long).cloned().map(|v| vec![v])
+                }
+                Flag::List { long, none, .. } => {
+                    if none.is_some_and(|(none, _)| matches.get_flag(none)) {
+                        Some(Vec::new())
+                    } else {
+                        Some(strings(long)).filter(|v| !v.is_empty())
+                    }
+                }
+                Flag::Switch { long, off, .. } => {
+                    if matches.get_flag(long) {
+                        Some(vec!["true".to_string()])
+                    } else if matches.get_flag(off) {
+                        Some(vec!["false".to_string()])
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(values) = values {
+                given.push((question.key, values));
+            }
+        }
+        Ok(Self { given })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 

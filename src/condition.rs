@@ -154,22 +154,16 @@ impl Parser<'_> {
     }
 
     fn and(&mut self) -> Result<Value, String> {
-        let mut left = self.unary()?;
+        let mut left = self.comparison()?;
         while self.eat(&Token::And) {
-            let right = self.unary()?;
+            let right = self.comparison()?;
             left = Value::Bool(as_bool(&left)? && as_bool(&right)?);
         }
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Value, String> {
-        if self.eat(&Token::Not) {
-            let v = self.unary()?;
-            return Ok(Value::Bool(!as_bool(&v)?));
-        }
-        self.comparison()
-    }
-
+    /// Rhai's precedence: `!` binds tighter than `==`, so `!database == "x"` negates a string
+    /// and is refused, rather than read as `!(database == "x")`.
     fn comparison(&mut self) -> Result<Value, String> {
         let left = self.sum()?;
         let negate = match self.peek() {
@@ -190,15 +184,23 @@ impl Parser<'_> {
     }
 
     fn sum(&mut self) -> Result<Value, String> {
-        let mut left = self.postfix()?;
+        let mut left = self.unary()?;
         while self.eat(&Token::Plus) {
-            let right = self.postfix()?;
+            let right = self.unary()?;
             left = match (left, right) {
                 (Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
                 (a, b) => return Err(format!("cannot add a {} and a {}", a.kind(), b.kind())),
             };
         }
         Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Value, String> {
+        if self.eat(&Token::Not) {
+            let v = self.unary()?;
+            return Ok(Value::Bool(!as_bool(&v)?));
+        }
+        self.postfix()
     }
 
     fn postfix(&mut self) -> Result<Value, String> {
@@ -319,5 +321,15 @@ mod tests {
         assert!(evaluate("database.len()", &v).is_err());
         assert!(evaluate("docs docs", &v).is_err());
         assert!(evaluate("\"open", &v).is_err());
+    }
+
+    #[test]
+    fn not_binds_tighter_than_comparison() {
+        let v = vars();
+        // `!` applies to `database`, a string: refused, not read as `!(database == ...)`.
+        let err = evaluate(r#"!database == "postgres""#, &v).unwrap_err();
+        assert!(err.contains("expected a bool"), "{err}");
+        assert!(evaluate(r#"!docs == true"#, &v).unwrap());
+        assert!(evaluate(r#"!(database == "mysql")"#, &v).unwrap());
     }
 }

@@ -1,13 +1,16 @@
 //! rust-api-starter: renders the embedded template into a hardened axum + sqlx API.
 //!
-//! The layers, outermost first: `cli` parses arguments into `PartialAnswers`; `prompt` fills
-//! what is missing when a person is at a terminal; `answers` validates and completes them;
-//! `generate` turns `Answers` into a project directory through `render`, which knows only the
-//! template (`template`, `manifest`, `condition`, `filters`) and a set of variables.
+//! The layers, outermost first (docs/design.md has the table): `cli` parses arguments into
+//! `PartialAnswers`, with the built-in questions' flags built from their declarations in
+//! `answers`; `prompt` fills what is missing when a person is at a terminal; `answers`
+//! validates and completes them; `generate` turns `Answers` into a project directory through
+//! `render`, which knows only the template (`template`, `manifest`, `condition`, `filters`) and
+//! a set of variables. `verify` and `update` work on generated projects through `record`.
 
 pub mod answers;
 pub mod cli;
 pub mod condition;
+pub mod dirs;
 pub mod error;
 pub mod filters;
 pub mod generate;

@@ -134,4 +134,9 @@ impl Manifest {
     pub fn template_version(&self) -> Option<&str> {
         self.starter.as_ref().map(|s| s.template_version.as_str())
     }
+
+    /// The template's version for messages and `starter.toml`: `unversioned` when it has none.
+    pub fn version_label(&self) -> &str {
+        self.template_version().unwrap_or("unversioned")
+    }
 }

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 
 use dialoguer::{Confirm, Input, MultiSelect, Select, theme::ColorfulTheme};
 
-use crate::answers::{self, Database, PartialAnswers};
+use crate::answers::{BASE_LOCALE, PartialAnswers, QUESTIONS, Widget, is_builtin_question};
 use crate::manifest::{Manifest, PlaceholderType};
 use crate::validate;
 
@@ -14,11 +14,13 @@ pub fn is_interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
-/// Asks every missing question. `locale_names` lists the shipped locales with display names.
+/// Asks every missing question, with the prompt text and default of its placeholder in the
+/// manifest. Each widget yields the answer's text form, read exactly as `-d KEY=VALUE` would be.
+/// `locales` lists the shipped locales.
 pub fn ask_missing(
     mut partial: PartialAnswers,
     manifest: &Manifest,
-    locales: &[(String, String)],
+    locales: &[String],
 ) -> dialoguer::Result<PartialAnswers> {
     let theme = ColorfulTheme::default();
     if partial.name.is_none() {
@@ -28,76 +30,77 @@ pub fn ask_missing(
             .interact_text()?;
         partial.name = Some(name);
     }
-    if partial.database.is_none() {
-        let labels = [
-            "SQLite (embedded, nothing to run)",
-            "PostgreSQL",
-            "MySQL / MariaDB",
-        ];
-        let default = Database::ALL
-            .iter()
-            .position(|d| *d == answers::DEFAULT_DATABASE)
-            .unwrap_or(0);
-        let i = Select::with_theme(&theme)
-            .with_prompt("Database")
-            .items(labels)
-            .default(default)
-            .interact()?;
-        partial.database = Some(Database::ALL[i]);
-    }
-    if partial.cors_origins.is_none() {
-        let raw: String = Input::with_theme(&theme)
-            .with_prompt("CORS allowed origins (comma-separated, empty for none)")
-            .allow_empty(true)
-            .validate_with(|v: &String| {
-                split_list(v)
-                    .iter()
-                    .try_for_each(|o| validate::cors_origin(o).map(|_| ()))
-                    .map_err(|e| e.to_string())
-            })
-            .interact_text()?;
-        partial.cors_origins = Some(split_list(&raw));
-    }
-    if partial.locales.is_none() {
-        let items: Vec<String> = locales
-            .iter()
-            .map(|(tag, name)| format!("{tag:6} {name}"))
-            .collect();
-        let checked: Vec<bool> = locales
-            .iter()
-            .map(|(tag, _)| tag == answers::DEFAULT_LOCALE)
-            .collect();
-        let picked = MultiSelect::with_theme(&theme)
-            .with_prompt("Locales (space to toggle, enter to accept; en is always included)")
-            .items(&items)
-            .defaults(&checked)
-            .interact()?;
-        let mut chosen: Vec<String> = picked.into_iter().map(|i| locales[i].0.clone()).collect();
-        if !chosen.iter().any(|t| t == answers::DEFAULT_LOCALE) {
-            chosen.insert(0, answers::DEFAULT_LOCALE.to_string());
+    for question in QUESTIONS {
+        if partial.has(question.key) {
+            continue;
         }
-        partial.locales = Some(chosen);
-    }
-    if partial.default_locale.is_none()
-        && let Some(chosen) = partial.locales.as_ref().filter(|l| l.len() > 1)
-    {
-        let i = Select::with_theme(&theme)
-            .with_prompt("Default locale")
-            .items(chosen)
-            .default(0)
-            .interact()?;
-        partial.default_locale = Some(chosen[i].clone());
-    }
-    if partial.docs.is_none() {
-        partial.docs = Some(
-            Confirm::with_theme(&theme)
-                .with_prompt("Generate API docs (OpenAPI + Swagger UI)?")
-                .default(answers::DEFAULT_DOCS)
-                .interact()?,
-        );
+        let placeholder = question.placeholder(manifest);
+        let prompt = placeholder.map_or(question.key, |p| p.prompt.as_str());
+        let default = placeholder.and_then(|p| p.default.as_ref());
+        let default_text = match default {
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        let text = match question.widget {
+            Widget::Select => {
+                let choices = placeholder
+                    .and_then(|p| p.choices.clone())
+                    .unwrap_or_default();
+                let labels: Vec<&str> = choices.iter().map(|c| choice_label(c)).collect();
+                choices[select(&theme, prompt, &choices, &labels, &default_text)?].clone()
+            }
+            Widget::Origins => Input::<String>::with_theme(&theme)
+                .with_prompt(prompt)
+                .allow_empty(true)
+                .validate_with(|v: &String| {
+                    split_list(v)
+                        .iter()
+                        .try_for_each(|o| validate::cors_origin(o).map(|_| ()))
+                        .map_err(|e| e.to_string())
+                })
+                .interact_text()?,
+            Widget::Locales => {
+                let items: Vec<String> = locales
+                    .iter()
+                    .map(|tag| format!("{tag:6} {}", crate::template::locale_name(tag)))
+                    .collect();
+                let preset = split_list(&default_text);
+                let checked: Vec<bool> = locales
+                    .iter()
+                    .map(|tag| tag == BASE_LOCALE || preset.contains(tag))
+                    .collect();
+                let picked = MultiSelect::with_theme(&theme)
+                    .with_prompt(format!("{prompt} [space toggles, enter accepts]"))
+                    .items(&items)
+                    .defaults(&checked)
+                    .interact()?;
+                let mut chosen: Vec<String> =
+                    picked.into_iter().map(|i| locales[i].clone()).collect();
+                if !chosen.iter().any(|t| t == BASE_LOCALE) {
+                    chosen.insert(0, BASE_LOCALE.to_string());
+                }
+                chosen.join(",")
+            }
+            Widget::DefaultLocale => {
+                let Some(chosen) = partial.locales.clone().filter(|l| l.len() > 1) else {
+                    continue;
+                };
+                chosen[select(&theme, prompt, &chosen, &chosen, &default_text)?].clone()
+            }
+            Widget::Confirm => Confirm::with_theme(&theme)
+                .with_prompt(prompt)
+                .default(matches!(default, Some(toml::Value::Boolean(true))))
+                .interact()?
+                .to_string(),
+        };
+        // Every widget only offers valid answers.
+        partial
+            .define(question.key, &text)
+            .map_err(|e| dialoguer::Error::IO(std::io::Error::other(e)))?;
     }
     for (key, placeholder) in &manifest.placeholders {
-        if answers::is_builtin_question(key) || partial.extra.contains_key(key) {
+        if is_builtin_question(key) || partial.extra.contains_key(key) {
             continue;
         }
         let value = match placeholder.kind {
@@ -129,4 +132,29 @@ fn split_list(raw: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// The index of the value picked among `values`, shown as `labels`; `default` pre-selected.
+fn select(
+    theme: &ColorfulTheme,
+    prompt: &str,
+    values: &[String],
+    labels: &[impl std::fmt::Display],
+    default: &str,
+) -> dialoguer::Result<usize> {
+    Select::with_theme(theme)
+        .with_prompt(prompt)
+        .items(labels)
+        .default(values.iter().position(|v| v == default).unwrap_or(0))
+        .interact()
+}
+
+/// How a database choice reads in the menu.
+fn choice_label(choice: &str) -> &str {
+    match choice {
+        "sqlite" => "SQLite (embedded, nothing to run)",
+        "postgres" => "PostgreSQL",
+        "mysql" => "MySQL / MariaDB",
+        other => other,
+    }
 }

@@ -23,6 +23,13 @@ pub enum SourceError {
     },
 }
 
+impl SourceError {
+    /// Bad input (exit code 2 at the CLI edge).
+    pub fn is_input(&self) -> bool {
+        matches!(self, SourceError::Input(_))
+    }
+}
+
 /// What the user asked for with `--template` / `--ref`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSpec {
@@ -140,16 +147,6 @@ pub struct GitCache {
     git: Git,
 }
 
-fn cache_root() -> PathBuf {
-    if let Some(dir) = std::env::var_os("STARTER_CACHE_DIR") {
-        return PathBuf::from(dir);
-    }
-    crate::verify::default_target_dir()
-        .parent()
-        .map(|p| p.join("templates"))
-        .unwrap_or_else(|| std::env::temp_dir().join("rust-api-starter-templates"))
-}
-
 /// A stable directory name for a URL: readable part plus a hash against collisions.
 fn cache_name(url: &str) -> String {
     let readable: String = url
@@ -165,7 +162,7 @@ fn cache_name(url: &str) -> String {
 
 impl GitCache {
     pub fn open(url: &str) -> Result<Self, SourceError> {
-        let dir = cache_root().join(cache_name(url));
+        let dir = crate::dirs::template_cache().join(cache_name(url));
         std::fs::create_dir_all(&dir).map_err(|source| SourceError::Cache {
             path: dir.clone(),
             source,

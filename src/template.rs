@@ -153,6 +153,18 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<TemplateFile>) {
     }
 }
 
+/// The embedded template's manifest, parsed once: where a built-in question that a team's
+/// template does not declare takes its prompt and default from.
+pub fn embedded_manifest() -> Option<&'static Manifest> {
+    static MANIFEST: std::sync::OnceLock<Option<Manifest>> = std::sync::OnceLock::new();
+    MANIFEST
+        .get_or_init(|| {
+            let text = EMBEDDED.get_file(MANIFEST_FILE)?.contents_utf8()?;
+            Manifest::parse(text).ok()
+        })
+        .as_ref()
+}
+
 /// The name of a locale in its own language, for listings and prompts.
 pub fn locale_name(tag: &str) -> &'static str {
     match tag {

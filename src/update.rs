@@ -27,6 +27,18 @@ pub enum UpdateError {
     Scratch(std::io::Error),
 }
 
+impl UpdateError {
+    /// Bad input (exit code 2 at the CLI edge), also when wrapped.
+    pub fn is_input(&self) -> bool {
+        match self {
+            UpdateError::Input(_) => true,
+            UpdateError::Source(e) => e.is_input(),
+            UpdateError::Generate(e) => e.is_input(),
+            UpdateError::Git(_) | UpdateError::Scratch(_) => false,
+        }
+    }
+}
+
 /// Which version to move to.
 #[derive(Debug, Clone, Default)]
 pub struct Target {
@@ -148,7 +160,7 @@ pub fn new_questions(answers: &Answers, template: &Template) -> Vec<String> {
 
 /// Opens the project's repository and checks that an update can run there.
 pub fn open_project(dir: &Path) -> Result<(Git, ProjectRecord), UpdateError> {
-    let record = crate::verify::read_record(dir)?;
+    let record = crate::record::read(dir)?;
     let git = Git::new(dir);
     if git.run(["rev-parse", "--git-dir"]).is_err() {
         return Err(InputError::new(
@@ -222,10 +234,7 @@ pub fn update(
     }
     let message = format!(
         "starter: template {} from {}",
-        template
-            .manifest
-            .template_version()
-            .unwrap_or("unversioned"),
+        template.manifest.version_label(),
         template.source
     );
     let commit = git.run([

@@ -12,6 +12,7 @@
 mod client;
 mod report;
 mod scenarios;
+mod throwaway;
 mod wrk;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 
 use starter::answers::{Answers, Database};
-use starter::verify::database::ThrowawayDatabase;
 
 struct Args {
     databases: Vec<Database>,
@@ -64,7 +64,7 @@ fn parse_args() -> anyhow::Result<Args> {
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let target_dir = starter::verify::default_target_dir();
+    let target_dir = starter::dirs::default_target_dir();
     let work = tempfile::tempdir()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -243,9 +243,4 @@ pub async fn start(
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-}
-
-/// A throwaway PostgreSQL database for one run, dropped after it.
-pub async fn postgres_db(url: &str) -> anyhow::Result<ThrowawayDatabase> {
-    Ok(ThrowawayDatabase::create(Database::Postgres, url).await?)
 }

@@ -1,11 +1,9 @@
 //! The template is a valid cargo-generate template: the real `cargo generate` renders it to
 //! the same files as `starter new` with the same answers.
 
-mod common;
-
 use std::process::Command;
 
-use common::{skip_for_missing_tool, starter, tree};
+use crate::common::{run_ok, skip_for_missing_tool, starter, tree};
 
 fn cargo_generate_available() -> bool {
     Command::new("cargo")
@@ -26,33 +24,28 @@ fn cargo_generate_renders_the_same_files_as_starter() {
     let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("template");
     let theirs_root = tmp.path().join("theirs");
     std::fs::create_dir(&theirs_root).unwrap();
-    let status = Command::new("cargo")
-        .args(["generate", "--path"])
-        .arg(&template)
-        .args(["--name", "compat-api", "--destination"])
-        .arg(&theirs_root)
-        .args([
-            "--silent",
-            "--vcs",
-            "none",
-            "-d",
-            "database=postgres",
-            "-d",
-            "cors_origins=https://app.example.com,http://localhost:3000",
-            "-d",
-            "locales=en,de,fr",
-            "-d",
-            "default_locale=de",
-            "-d",
-            "docs=true",
-        ])
-        .env("CARGO_GENERATE_LOG", "error")
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "cargo generate failed: {}",
-        String::from_utf8_lossy(&status.stderr)
+    run_ok(
+        Command::new("cargo")
+            .args(["generate", "--path"])
+            .arg(&template)
+            .args(["--name", "compat-api", "--destination"])
+            .arg(&theirs_root)
+            .args([
+                "--silent",
+                "--vcs",
+                "none",
+                "-d",
+                "database=postgres",
+                "-d",
+                "cors_origins=https://app.example.com,http://localhost:3000",
+                "-d",
+                "locales=en,de,fr",
+                "-d",
+                "default_locale=de",
+                "-d",
+                "docs=true",
+            ])
+            .env("CARGO_GENERATE_LOG", "error"),
     );
     let ours_root = tmp.path().join("ours");
     starter()

@@ -2,8 +2,6 @@
 
 #![cfg(unix)]
 
-mod common;
-
 use std::process::Command;
 
 #[test]
@@ -55,7 +53,7 @@ fn prompts_in_a_pseudo_terminal_produce_the_answers_typed() {
         "{record}"
     );
     assert!(record.contains("docs = false"), "{record}");
-    let locales: Vec<String> = common::tree(&out)
+    let locales: Vec<String> = crate::common::tree(&out)
         .keys()
         .filter(|p| p.starts_with("locales/"))
         .cloned()

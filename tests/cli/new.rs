@@ -1,8 +1,6 @@
 //! `starter new`: rendering every configuration, the files it writes, and its errors.
 
-mod common;
-
-use common::{entries, starter, tree};
+use crate::common::{entries, run_ok, starter, tree};
 use predicates::prelude::*;
 
 const DATABASES: [&str; 3] = ["sqlite", "postgres", "mysql"];
@@ -542,14 +540,17 @@ fn snapshot_of_the_sqlite_project() {
     );
     let files = tree(&out);
     let listing: Vec<&str> = files.keys().map(String::as_str).collect();
-    insta::assert_snapshot!("sqlite_tree", listing.join("\n"));
     let text = |p: &str| String::from_utf8(files[p].clone()).unwrap();
-    insta::assert_snapshot!("sqlite_cargo_toml", text("Cargo.toml"));
-    insta::assert_snapshot!(
-        "sqlite_starter_toml",
-        text("starter.toml").replace(env!("CARGO_PKG_VERSION"), "[version]")
-    );
-    insta::assert_snapshot!("sqlite_env_example", text(".env.example"));
+    // The snapshots predate the single test binary: keep their directory and names.
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("new__sqlite_tree", listing.join("\n"));
+        insta::assert_snapshot!("new__sqlite_cargo_toml", text("Cargo.toml"));
+        insta::assert_snapshot!(
+            "new__sqlite_starter_toml",
+            text("starter.toml").replace(env!("CARGO_PKG_VERSION"), "[version]")
+        );
+        insta::assert_snapshot!("new__sqlite_env_example", text(".env.example"));
+    });
 }
 
 #[test]
@@ -640,15 +641,79 @@ fn generated_code_is_rustfmt_clean_for_any_name_and_locale_count() {
             .arg(&out)
             .assert()
             .success();
-        let fmt = std::process::Command::new("cargo")
-            .args(["fmt", "--check"])
-            .current_dir(&out)
-            .output()
-            .unwrap();
-        assert!(
-            fmt.status.success(),
-            "{name} {db} {docs} {locales:?}:\n{}",
-            String::from_utf8_lossy(&fmt.stdout)
+        eprintln!("cargo fmt --check: {name} {db} {docs} {locales:?}");
+        run_ok(
+            std::process::Command::new("cargo")
+                .args(["fmt", "--check"])
+                .current_dir(&out),
         );
     }
+}
+
+#[test]
+fn a_define_on_a_builtin_question_is_honoured_as_its_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let by_define = tmp.path().join("by-define");
+    starter()
+        .args(["new", "defined", "--no-git", "--yes", "-o"])
+        .arg(&by_define)
+        .args([
+            "-d",
+            "database=postgres",
+            "-d",
+            "docs=false",
+            "-d",
+            "locales=en,fr",
+            "-d",
+            "default_locale=fr",
+            "-d",
+            "cors_origins=https://app.example.com",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("postgres database"))
+        .stdout(predicate::str::contains("(default fr), API docs off"));
+    let by_flag = tmp.path().join("by-flag");
+    starter()
+        .args(["new", "defined", "--no-git", "--yes", "-o"])
+        .arg(&by_flag)
+        .args(["--db", "postgres", "--no-docs", "--locale", "fr"])
+        .args([
+            "--default-locale",
+            "fr",
+            "--cors-origin",
+            "https://app.example.com",
+        ])
+        .assert()
+        .success();
+    let (defined, flagged) = (tree(&by_define), tree(&by_flag));
+    let text = |files: &std::collections::BTreeMap<String, Vec<u8>>, p: &str| {
+        String::from_utf8(files[p].clone()).unwrap()
+    };
+    let record = text(&defined, "starter.toml");
+    assert!(record.contains("database = \"postgres\""), "{record}");
+    assert!(!record.contains("extra"), "{record}");
+    // The same files, byte for byte, but for the secret in .env.
+    let keys = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
+        files.keys().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&defined), keys(&flagged));
+    for path in defined.keys().filter(|p| *p != ".env") {
+        assert_eq!(defined[path], flagged[path], "{path}");
+    }
+    // Both the flag and -d for one question: ambiguous, refused.
+    starter()
+        .args(["new", "twice", "--no-git", "--yes", "--db", "sqlite"])
+        .args(["-d", "database=postgres"])
+        .current_dir(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("answered twice"));
+    // A bad value is refused as the flag's would be.
+    starter()
+        .args(["new", "bad", "--no-git", "--yes", "-d", "database=oracle"])
+        .current_dir(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("oracle"));
 }

@@ -3,8 +3,6 @@
 //! operation described by `/openapi.json`. Where a tool is missing the test says so and skips;
 //! with STARTER_REQUIRE_TOOLS=1 (as .ci/run sets, after installing both) a missing tool fails.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -12,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{shared_target_dir, skip_for_missing_tool, starter};
+use crate::common::{shared_target_dir, skip_for_missing_tool, starter};
 
 const PROJECT: &str = "docs-probe";
 

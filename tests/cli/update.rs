@@ -1,12 +1,10 @@
 //! Template versions: pinning, `starter check`, `starter diff` and `starter update` with git
 //! doing the merge, on two fixture versions of a small template.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::starter;
+use crate::common::{copy_dir, run_ok, starter};
 use predicates::prelude::*;
 
 fn fixture(version: &str) -> PathBuf {
@@ -15,39 +13,21 @@ fn fixture(version: &str) -> PathBuf {
         .join(format!("template-{version}"))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    if to.exists() {
-        std::fs::remove_dir_all(to).unwrap();
-    }
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Test User",
-            "-c",
-            "user.email=test@example.com",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let identity = [
+        "-c",
+        "user.name=Test User",
+        "-c",
+        "user.email=test@example.com",
+    ];
+    run_ok(
+        Command::new("git")
+            .args(identity)
+            .args(args)
+            .current_dir(dir),
+    )
+    .trim()
+    .to_string()
 }
 
 struct Setup {

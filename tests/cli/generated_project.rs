@@ -3,11 +3,9 @@
 //! run with `--ignored` when a server is named (STARTER_TEST_POSTGRES_URL,
 //! STARTER_TEST_MYSQL_URL), as .ci/run does.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{shared_target_dir, starter};
+use crate::common::{copy_dir, shared_target_dir, starter};
 use predicates::prelude::*;
 
 fn generate(root: &Path, db: &str) -> PathBuf {
@@ -127,17 +125,4 @@ fn matrix_refuses_to_start_without_the_servers_it_needs() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--mysql-url"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }

@@ -1,0 +1,91 @@
+//! `starter matrix`: every configuration generated and verified with one build cache.
+
+use anyhow::Context;
+
+use starter::answers::Database;
+use starter::cli::MatrixArgs;
+use starter::error::InputError;
+use starter::template::Template;
+use starter::verify::{self, matrix};
+
+pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
+    let template = Template::embedded().context("the embedded template is broken")?;
+    let available = template.locales();
+    let locales = starter::answers::normalize_locales(args.locales.clone(), &available)?;
+    let databases = if args.db.is_empty() {
+        Database::ALL.to_vec()
+    } else {
+        args.db.clone()
+    };
+    let docs = match (args.docs, args.no_docs) {
+        (true, _) => vec![true],
+        (_, true) => vec![false],
+        _ => vec![true, false],
+    };
+    let mut missing = Vec::new();
+    if databases.contains(&Database::Postgres) && args.postgres_url.is_none() {
+        missing
+            .push("--postgres-url URL (or STARTER_POSTGRES_URL) for the postgres configurations");
+    }
+    if databases.contains(&Database::Mysql) && args.mysql_url.is_none() {
+        missing.push("--mysql-url URL (or STARTER_MYSQL_URL) for the mysql configurations");
+    }
+    if !missing.is_empty() {
+        return Err(InputError::new(
+            format!("no database server named: {}", missing.join("; ")),
+            "pass the URLs, or narrow the matrix with --db sqlite",
+        )
+        .into());
+    }
+    for (db, url) in [
+        (Database::Postgres, &args.postgres_url),
+        (Database::Mysql, &args.mysql_url),
+    ] {
+        if let Some(url) = url {
+            verify::database::check_url(db, url)?;
+        }
+    }
+    let root = tempfile::Builder::new()
+        .prefix("starter-matrix-")
+        .tempdir()?;
+    let configurations = matrix::configurations(&databases, &docs, &locales);
+    let options = matrix::MatrixOptions {
+        root: root.path(),
+        target_dir: args
+            .target_dir
+            .clone()
+            .unwrap_or_else(starter::dirs::default_target_dir),
+        postgres_url: args.postgres_url.clone(),
+        mysql_url: args.mysql_url.clone(),
+        quiet: args.quiet,
+    };
+    let entries = verify::runtime()?.block_on(matrix::run(&template, &configurations, &options))?;
+    for entry in entries.iter().filter(|e| !e.ok()) {
+        if let Ok(report) = &entry.outcome
+            && let Some(failed) = report.failure()
+        {
+            eprintln!(
+                "--- {} {} output ---\n{}\n---",
+                entry.configuration.label,
+                failed.phase.name(),
+                failed.log.trim_end()
+            );
+        }
+    }
+    print!("{}", matrix::table(&entries));
+    if let Some(path) = &args.junit {
+        std::fs::write(path, matrix::junit(&entries))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("JUnit report: {}", path.display());
+    }
+    if args.keep {
+        println!("projects kept in {}", root.keep().display());
+    }
+    let failed = entries.iter().filter(|e| !e.ok()).count();
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} configurations failed",
+        entries.len()
+    );
+    Ok(())
+}

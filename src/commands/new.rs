@@ -1,0 +1,106 @@
+//! `starter new`: answers from the file, the flags and the prompts, then the project.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use starter::answers::{Answers, Database, PartialAnswers};
+use starter::cli::NewArgs;
+use starter::generate::{self, GitOutcome};
+use starter::source::{self, SourceSpec};
+use starter::{prompt, validate};
+
+pub fn run(args: NewArgs) -> anyhow::Result<()> {
+    let spec = SourceSpec::parse(args.template.as_deref(), args.reference.as_deref())?;
+    let template = source::load(&spec)?;
+    let available = template.locales();
+    let from_file = match &args.answers {
+        Some(path) => PartialAnswers::from_file(path)?,
+        None => PartialAnswers::default(),
+    };
+    let mut partial = from_file.overridden_by(args.partial_answers()?);
+
+    // Fail on a bad name or an occupied directory before asking anything.
+    if let Some(name) = &partial.name {
+        validate::project_name(name)?;
+        generate::check_target(&target_dir(&args, name))?;
+    }
+    if !args.yes && prompt::is_interactive() {
+        partial = prompt::ask_missing(partial, &template.manifest, &available)?;
+    }
+    let answers = partial.finish(&template.manifest, &available, args.yes)?;
+    let target = target_dir(&args, &answers.name);
+    // Without it, Ctrl-C while the project is written would leave the staging directory.
+    let watch = crate::interrupt::watch_new()
+        .map_err(|e| eprintln!("warning: Ctrl-C will not clean up a partly written project: {e}"))
+        .ok();
+    let generated = generate::generate(
+        &template,
+        &answers,
+        &generate::Options {
+            target,
+            git: !args.no_git,
+        },
+    );
+    drop(watch);
+    let generated = generated?;
+    print_summary(&generated, &answers)?;
+    if args.verify {
+        println!();
+        super::verify::run(&generated.target, &args.verify_options)?;
+    }
+    Ok(())
+}
+
+fn target_dir(args: &NewArgs, name: &str) -> PathBuf {
+    args.output.clone().unwrap_or_else(|| PathBuf::from(name))
+}
+
+fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let dir = generated.target.display();
+    writeln!(
+        out,
+        "Created {} in {dir}: {} files, {} database, locales {} (default {}), API docs {}.",
+        answers.name,
+        generated.files.len(),
+        answers.database,
+        answers.locales.join(", "),
+        answers.default_locale,
+        if answers.docs { "on" } else { "off" },
+    )?;
+    if !answers.cors_origins.is_empty() {
+        writeln!(out, "CORS allows: {}", answers.cors_origins.join(", "))?;
+    }
+    if generated.wrote_dotenv {
+        writeln!(
+            out,
+            ".env holds a fresh JWT_SECRET (git-ignored; never commit it)."
+        )?;
+    }
+    match &generated.git {
+        GitOutcome::Disabled => {}
+        GitOutcome::Committed => writeln!(out, "git: repository created with a first commit.")?,
+        GitOutcome::CommittedWithFallbackIdentity => writeln!(
+            out,
+            "git: repository created; no git identity is configured, so the first commit is by rust-api-starter."
+        )?,
+        GitOutcome::Failed(why) => writeln!(out, "git: no repository created ({why}).")?,
+    }
+    writeln!(out, "\nNext:\n  cd {dir}")?;
+    match answers.database {
+        Database::Sqlite => writeln!(
+            out,
+            "  cargo run        # serves http://127.0.0.1:8080 on a SQLite file"
+        )?,
+        db => writeln!(
+            out,
+            "  cargo run        # needs the {db} server named by DATABASE_URL in .env"
+        )?,
+    }
+    writeln!(out, "  cargo test       # the security test suite")?;
+    writeln!(
+        out,
+        "  starter verify   # fmt, clippy, build and tests in one go"
+    )?;
+    Ok(())
+}

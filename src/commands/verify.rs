@@ -1,0 +1,48 @@
+//! `starter verify`: fmt, clippy, build and the project's own tests.
+
+use std::path::Path;
+
+use starter::cli::VerifyFlags;
+use starter::verify::{self, VerifyOptions, progress::Progress};
+
+fn verify_options(dir: &Path, flags: &VerifyFlags, label: String) -> VerifyOptions {
+    VerifyOptions {
+        dir: dir.to_path_buf(),
+        database_url: flags.database_url.clone(),
+        target_dir: flags
+            .target_dir
+            .clone()
+            .unwrap_or_else(starter::dirs::default_target_dir),
+        quiet: flags.quiet,
+        label,
+    }
+}
+
+/// `starter verify`: exit 0 when every phase passes; otherwise the failing phase's output.
+pub fn run(dir: &Path, flags: &VerifyFlags) -> anyhow::Result<()> {
+    let label = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
+    let options = verify_options(dir, flags, label);
+    verify::prepare(&options)?;
+    let progress = Progress::detect(flags.quiet);
+    let report = verify::runtime()?.block_on(verify::verify(&options, &progress))?;
+    if let Some(failed) = report.failure() {
+        eprintln!(
+            "--- {} output ---\n{}\n---",
+            failed.phase.name(),
+            failed.log.trim_end()
+        );
+    }
+    print!("{}", report.summary());
+    anyhow::ensure!(
+        report.ok(),
+        "verification failed at {}",
+        report
+            .failure()
+            .map_or("an unknown phase", |p| p.phase.name())
+    );
+    Ok(())
+}
