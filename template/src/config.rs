@@ -106,6 +106,10 @@ pub struct Config {
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
     pub max_concurrent_hashes: usize,
+    pub header_read_timeout: Duration,
+    pub keepalive_idle: Duration,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
 }
 
 impl Config {
@@ -164,6 +168,14 @@ impl Config {
                 ),
             });
         }
+        if let Some(why) = secret_weakness(&secret) {
+            return Err(ConfigError::Invalid {
+                var: "JWT_SECRET",
+                reason: format!(
+                    "it looks weak ({why}); generate a random one with `openssl rand -hex 32`"
+                ),
+            });
+        }
         let bind_raw = parse("BIND_ADDR", "127.0.0.1:8080")?;
         let bind_addr = bind_raw.parse().map_err(|_| ConfigError::Invalid {
             var: "BIND_ADDR",
@@ -209,6 +221,14 @@ impl Config {
             return Err(ConfigError::Invalid {
                 var: "PASSWORD_MIN_LENGTH",
                 reason: format!("must not exceed the maximum length {PASSWORD_MAX_LENGTH}"),
+            });
+        }
+        let max_connections = number("MAX_CONNECTIONS", 512, 1)? as usize;
+        let max_connections_per_ip = number("MAX_CONNECTIONS_PER_IP", 64, 1)? as usize;
+        if max_connections_per_ip > max_connections {
+            return Err(ConfigError::Invalid {
+                var: "MAX_CONNECTIONS_PER_IP",
+                reason: format!("must not exceed MAX_CONNECTIONS ({max_connections})"),
             });
         }
         Ok(Self {
@@ -261,6 +281,10 @@ impl Config {
             argon2_parallelism: u32_of(number("ARGON2_PARALLELISM", 1, 1)?, "ARGON2_PARALLELISM")?,
             max_concurrent_hashes: number("MAX_CONCURRENT_HASHES", default_hashing_threads(), 1)?
                 as usize,
+            header_read_timeout: Duration::from_secs(number("HEADER_READ_TIMEOUT_SECS", 10, 1)?),
+            keepalive_idle: Duration::from_secs(number("KEEPALIVE_IDLE_SECS", 5, 1)?),
+            max_connections,
+            max_connections_per_ip,
         })
         .and_then(|c: Config| {
             if crate::i18n::is_available(&c.default_locale) {
@@ -277,6 +301,67 @@ impl Config {
             }
         })
     }
+}
+
+/// Why a signing key is guessable, or `None`. Length alone is not enough: 32 spaces or a
+/// repeated word are 32 bytes. These are cheap heuristics that a key from a CSPRNG (hex or
+/// base64) passes with overwhelming probability; the reason never quotes the key.
+pub fn secret_weakness(secret: &str) -> Option<&'static str> {
+    let bytes = secret.as_bytes();
+    if secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it contains whitespace or control characters");
+    }
+    let lower = secret.to_ascii_lowercase();
+    const PLACEHOLDERS: [&str; 6] = [
+        "replace-me",
+        "replace_me",
+        "changeme",
+        "change-me",
+        "secret",
+        "password",
+    ];
+    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+        return Some("it contains a placeholder word");
+    }
+    let mut seen = [false; 256];
+    for &b in bytes {
+        seen[usize::from(b)] = true;
+    }
+    if seen.iter().filter(|&&s| s).count() < 7 {
+        return Some("too few distinct characters");
+    }
+    // A repeated block: "abcabc...", "0123456789abcdef0123456789abcdef".
+    if (1..=bytes.len() / 2).any(|p| bytes[p..].iter().zip(bytes).all(|(a, b)| a == b)) {
+        return Some("it repeats a pattern");
+    }
+    // Runs such as "abcdefgh" or "98765432": neighbours one apart (or equal) most of the time.
+    let steps = bytes
+        .windows(2)
+        .filter(|w| w[0].abs_diff(w[1]) <= 1)
+        .count();
+    if steps * 2 > bytes.len() - 1 {
+        return Some("it is mostly a sequence");
+    }
+    // Shannon estimate from the byte frequencies: 64 random hex digits give ~250 bits, 32 give
+    // ~115; below 64 the key has far less entropy than its length suggests. (The thresholds
+    // refuse a 128-bit random hex key with a probability below 1e-9.)
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[usize::from(b)] += 1;
+    }
+    let n = bytes.len() as f64;
+    let bits: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2() * n
+        })
+        .sum();
+    if bits < 64.0 {
+        return Some("too little variety for its length");
+    }
+    None
 }
 
 /// One hashing thread per core but one, at least one: a login flood keeps a core for the rest
@@ -310,7 +395,7 @@ mod tests {
         }
     }
 
-    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const SECRET: &str = "9f2c71e04ab8d35c6e1f07a9b42d8c3e";
 
     #[test]
     fn defaults_apply() {
@@ -353,5 +438,42 @@ mod tests {
                 .unwrap()
                 .contains("::1".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn weak_secrets_are_refused_without_being_echoed() {
+        let weak = [
+            " ".repeat(32),
+            "x".repeat(40),
+            "abc".repeat(12),
+            "0123456789abcdef0123456789abcdef".to_string(),
+            "abcdefghijklmnopqrstuvwxyz0123456789".to_string(),
+            "replace-me-replace-me-replace-me-0001".to_string(),
+            "my jwt signing key for production 2024".to_string(),
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabcdefghij".to_string(),
+        ];
+        for secret in &weak {
+            let err = Config::from_lookup(lookup(&[("DATABASE_URL", "x"), ("JWT_SECRET", secret)]))
+                .expect_err(secret);
+            let message = err.to_string();
+            assert!(message.starts_with("JWT_SECRET"), "{message}");
+            assert!(message.contains("openssl rand -hex 32"), "{message}");
+            assert!(!message.contains(secret.as_str()), "{message}");
+        }
+    }
+
+    #[test]
+    fn random_secrets_are_accepted() {
+        use base64::Engine;
+        for _ in 0..2000 {
+            let bytes: [u8; 32] = rand::random();
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+            let short: [u8; 16] = rand::random();
+            let hex128: String = short.iter().map(|b| format!("{b:02x}")).collect();
+            for secret in [&hex, &b64, &hex128] {
+                assert_eq!(secret_weakness(secret), None, "{secret}");
+            }
+        }
     }
 }

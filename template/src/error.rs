@@ -139,8 +139,9 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
-            // The cause stays in the log (with the request id from the trace span).
-            tracing::error!(error = %self, "request failed");
+            // The cause stays in the log (with the request id from the trace span), Debug-escaped:
+            // a driver message may quote client text.
+            tracing::error!(error = ?self, "request failed");
         }
         let mut response = status.into_response();
         if let Error::RateLimited { retry_after } | Error::TooManyAttempts { retry_after } = &self

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod i18n;

@@ -1,5 +1,11 @@
 //! Logs: JSON or pretty, level from RUST_LOG (default info). Handlers log ids and outcomes,
 //! never passwords, tokens or the secret.
+//!
+//! Every line inside a request carries the request span's fields (method, path, request id,
+//! client IP): the pretty format prints the span before the message, the JSON format puts them
+//! under `span`. The target is printed, so security events (target `security`) can be picked
+//! out. Client-supplied text reaches a line only validated (the request id) or escaped (the
+//! path, Debug-formatted errors); JSON escapes the rest itself.
 
 use std::io::IsTerminal;
 
@@ -13,10 +19,15 @@ pub fn init(format: LogFormat) {
     // request's span fields are formatted without them.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
+        .with_target(true)
         .with_ansi(std::io::stdout().is_terminal());
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
 }

@@ -294,3 +294,37 @@ async fn bodies_over_64_kib_are_refused_with_413() {
         .await;
     assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 }
+
+#[tokio::test]
+async fn client_request_ids_are_kept_only_when_short_and_safe() {
+    let app = TestApp::new().await;
+    let with_ids = |ids: &[&[u8]]| {
+        let mut builder = Request::builder().uri("/health");
+        for id in ids {
+            builder = builder.header(
+                "x-request-id",
+                axum::http::HeaderValue::from_bytes(id).unwrap(),
+            );
+        }
+        builder.body(Body::empty()).unwrap()
+    };
+    let good = "req-42_A.b";
+    let r = app.send(with_ids(&[good.as_bytes()])).await;
+    assert_eq!(r.header("x-request-id"), Some(good));
+    let long = "a".repeat(65);
+    for bad in [
+        b"x\" request_id=forged user_id=admin".as_slice(),
+        b"two words",
+        long.as_bytes(),
+        b"obs-text-\x85-\xe2\x80\xa8",
+        b"tab\there",
+    ] {
+        let r = app.send(with_ids(&[bad])).await;
+        let id = r.header("x-request-id").unwrap_or_default().to_string();
+        assert_ne!(id.as_bytes(), bad);
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "not a fresh id: {id}");
+    }
+    // Two ids: neither is believed.
+    let r = app.send(with_ids(&[b"first", b"second"])).await;
+    assert!(uuid::Uuid::parse_str(r.header("x-request-id").unwrap()).is_ok());
+}
