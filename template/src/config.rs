@@ -92,6 +92,8 @@ pub struct Config {
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How often expired and revoked refresh tokens are deleted.
+    pub refresh_token_purge_interval: Duration,
     pub auth_rate_limit_burst: u32,
     pub auth_rate_limit_replenish: Duration,
     pub login_failure_limit: u32,
@@ -242,6 +244,11 @@ impl Config {
             jwt_audience: parse("JWT_AUDIENCE", env!("CARGO_PKG_NAME"))?,
             access_token_ttl: Duration::from_secs(number("ACCESS_TOKEN_TTL_SECS", 900, 1)?),
             refresh_token_ttl: Duration::from_secs(number("REFRESH_TOKEN_TTL_SECS", 2_592_000, 1)?),
+            refresh_token_purge_interval: Duration::from_secs(number(
+                "REFRESH_TOKEN_PURGE_INTERVAL_SECS",
+                3600,
+                1,
+            )?),
             auth_rate_limit_burst: u32_of(
                 number("AUTH_RATE_LIMIT_BURST", 5, 1)?,
                 "AUTH_RATE_LIMIT_BURST",
@@ -411,6 +418,7 @@ mod tests {
     fn malformed_values_name_their_variable() {
         for (var, value) in [
             ("ACCESS_TOKEN_TTL_SECS", "soon"),
+            ("REFRESH_TOKEN_PURGE_INTERVAL_SECS", "0"),
             ("BIND_ADDR", "localhost"),
             ("TRUSTED_PROXIES", "proxy.local"),
             ("ARGON2_MEMORY_KIB", "1024"),

@@ -1,5 +1,10 @@
 //! Access tokens (HS256 JWT, algorithm pinned, every claim required) and refresh tokens
 //! (256 random bits, opaque; only their SHA-256 is stored).
+//!
+//! An access token carries its user's session epoch (`epoch`) at issue. Revoking writes move
+//! the epoch on, and `http::extract::AuthUser` refuses a token whose epoch is not the current
+//! one: signature and expiry alone cannot tell a revoked token from a live one. A token without
+//! the claim does not decode at all.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,6 +26,34 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: String,
+    /// The user's session epoch when the token was issued.
+    pub epoch: i64,
+}
+
+/// Why a bearer token was refused (logged as `reason`; the token itself never is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// Not a JWT of ours at all: bad structure, base64, JSON, a missing claim, too long.
+    Malformed,
+    /// Well-formed, but the signature, algorithm, issuer or audience is wrong.
+    BadSignature,
+    Expired,
+    /// The user's sessions were revoked after it was issued.
+    Revoked,
+    /// Its user no longer exists.
+    UnknownUser,
+}
+
+impl Rejection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::UnknownUser => "unknown_user",
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -62,7 +95,7 @@ impl Keys {
         self.ttl
     }
 
-    pub fn issue(&self, user_id: &str, now: i64) -> Result<String, Error> {
+    pub fn issue(&self, user_id: &str, epoch: i64, now: i64) -> Result<String, Error> {
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now,
@@ -70,19 +103,30 @@ impl Keys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: uuid::Uuid::new_v4().to_string(),
+            epoch,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::Internal(format!("signing: {e}")))
     }
 
-    /// The claims of a valid access token; anything else is `Unauthorized`.
-    pub fn verify(&self, token: &str) -> Result<Claims, Error> {
+    /// The claims of a validly signed, unexpired access token (not yet checked for revocation).
+    pub fn verify(&self, token: &str) -> Result<Claims, Rejection> {
+        use jsonwebtoken::errors::ErrorKind;
         if token.len() > 4096 {
-            return Err(Error::Unauthorized);
+            return Err(Rejection::Malformed);
         }
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|_| Error::Unauthorized)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => Rejection::Expired,
+                ErrorKind::InvalidSignature
+                | ErrorKind::InvalidAlgorithm
+                | ErrorKind::InvalidAlgorithmName
+                | ErrorKind::InvalidIssuer
+                | ErrorKind::InvalidAudience
+                | ErrorKind::InvalidSubject => Rejection::BadSignature,
+                _ => Rejection::Malformed,
+            })
     }
 }
 

@@ -21,7 +21,7 @@ fn now() -> i64 {
 fn claims(app: &TestApp, sub: &str) -> Value {
     let iss = app.ctx.config.jwt_issuer.clone();
     let aud = app.ctx.config.jwt_audience.clone();
-    json!({ "sub": sub, "iat": now(), "exp": now() + 600, "iss": iss, "aud": aud, "jti": "t" })
+    json!({ "sub": sub, "iat": now(), "exp": now() + 600, "iss": iss, "aud": aud, "jti": "t", "epoch": 0 })
 }
 
 fn sign(alg: Algorithm, claims: &Value, secret: &[u8]) -> String {
@@ -155,6 +155,41 @@ async fn exp_is_required_and_enforced_with_at_most_five_seconds_leeway() {
             &app,
             &sign(Algorithm::HS256, &c, SECRET.as_bytes()),
             &format!("expired {past}s ago"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_token_without_the_session_epoch_claim_is_refused() {
+    let app = TestApp::new().await;
+    let (_, sub) = user(&app).await;
+    let c = claims(&app, &sub);
+    assert_eq!(
+        app.get(
+            "/users/me",
+            Some(&sign(Algorithm::HS256, &c, SECRET.as_bytes()))
+        )
+        .await
+        .status,
+        StatusCode::OK,
+        "the control: the same claims with the epoch"
+    );
+    let mut without = c.clone();
+    without.as_object_mut().unwrap().remove("epoch");
+    assert_refused(
+        &app,
+        &sign(Algorithm::HS256, &without, SECRET.as_bytes()),
+        "no epoch",
+    )
+    .await;
+    for epoch in [json!("0"), json!(null), json!(-1), json!(1)] {
+        let mut c = c.clone();
+        c["epoch"] = epoch.clone();
+        assert_refused(
+            &app,
+            &sign(Algorithm::HS256, &c, SECRET.as_bytes()),
+            &format!("epoch {epoch}"),
         )
         .await;
     }

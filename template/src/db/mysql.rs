@@ -16,8 +16,9 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         .await
 }
 
-/// Creates database `name` on the server of `server_url`; returns its URL.
-pub async fn create_database(server_url: &str, name: &str) -> Result<String, sqlx::Error> {
+/// For the tests (`test_support`): creates database `name` on the server of `server_url`;
+/// returns its URL.
+pub(crate) async fn create_database(server_url: &str, name: &str) -> Result<String, sqlx::Error> {
     let mut conn = sqlx::MySqlConnection::connect(server_url).await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
@@ -25,10 +26,10 @@ pub async fn create_database(server_url: &str, name: &str) -> Result<String, sql
     .execute(&mut conn)
     .await?;
     conn.close().await?;
-    Ok(crate::db_url_with_database(server_url, name))
+    Ok(crate::test_support::db_url_with_database(server_url, name))
 }
 
-pub async fn drop_database(server_url: &str, name: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn drop_database(server_url: &str, name: &str) -> Result<(), sqlx::Error> {
     let mut conn = sqlx::MySqlConnection::connect(server_url).await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS `{name}`"
@@ -39,7 +40,8 @@ pub async fn drop_database(server_url: &str, name: &str) -> Result<(), sqlx::Err
     Ok(())
 }
 
-/// The statements, with `?` parameters.
+/// The statements, with `?` parameters (the `$n` dialects share `db/sql.rs`; keep the two lists
+/// in step).
 pub mod sql {
     pub const PING: &str = "SELECT 1";
     pub const INSERT_USER: &str =
@@ -48,6 +50,12 @@ pub mod sql {
     pub const USER_BY_ID: &str =
         "SELECT id, email, password_hash, created_at FROM users WHERE id = ?";
     pub const UPDATE_PASSWORD: &str = "UPDATE users SET password_hash = ? WHERE id = ?";
+    pub const SESSION_BY_ID: &str =
+        "SELECT id, email, created_at, session_epoch FROM users WHERE id = ?";
+    pub const LOCK_USER: &str = "SELECT session_epoch FROM users WHERE id = ? FOR UPDATE";
+    pub const LOCK_USER_OF_REFRESH: &str = "SELECT u.id, u.session_epoch FROM users u \
+        JOIN refresh_tokens r ON r.user_id = u.id WHERE r.token_hash = ? FOR UPDATE";
+    pub const BUMP_EPOCH: &str = "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?";
     pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens \
         (id, user_id, token_hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
     pub const SPEND_REFRESH: &str = "UPDATE refresh_tokens SET spent_at = ? \
@@ -56,7 +64,12 @@ pub mod sql {
         FROM refresh_tokens WHERE token_hash = ?";
     pub const REVOKE_USER_REFRESH: &str =
         "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL";
-    pub const REVOKE_REFRESH: &str =
-        "UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL";
+    pub const REVOKE_FAMILY: &str =
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL";
+    pub const PURGE_REFRESH: &str =
+        "DELETE FROM refresh_tokens WHERE expires_at <= ? OR revoked_at IS NOT NULL";
+
+    // Used by `test_support` only.
     pub const REFRESH_HASHES: &str = "SELECT token_hash FROM refresh_tokens";
+    pub const DELETE_USER: &str = "DELETE FROM users WHERE id = ?";
 }
