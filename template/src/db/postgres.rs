@@ -37,4 +37,3 @@ pub(crate) async fn drop_database(server_url: &str, name: &str) -> Result<(), sq
     conn.close().await?;
     Ok(())
 }
-
