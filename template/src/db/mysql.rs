@@ -53,15 +53,20 @@ pub mod sql {
     pub const SESSION_BY_ID: &str =
         "SELECT id, email, created_at, session_epoch FROM users WHERE id = ?";
     pub const LOCK_USER: &str = "SELECT session_epoch FROM users WHERE id = ? FOR UPDATE";
-    pub const LOCK_USER_OF_REFRESH: &str = "SELECT u.id, u.session_epoch FROM users u \
-        JOIN refresh_tokens r ON r.user_id = u.id WHERE r.token_hash = ? FOR UPDATE";
+    /// Locks the owner's row only: the subquery is a plain read, so racing rotations of one
+    /// token queue on the user row and hold no refresh-token locks meanwhile (a join locked
+    /// both, and InnoDB deadlocked the racers on the winner's INSERT).
+    pub const LOCK_USER_OF_REFRESH: &str = "SELECT id, session_epoch FROM users \
+        WHERE id = (SELECT user_id FROM refresh_tokens WHERE token_hash = ?) FOR UPDATE";
     pub const BUMP_EPOCH: &str = "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?";
     pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens \
         (id, user_id, token_hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
     pub const SPEND_REFRESH: &str = "UPDATE refresh_tokens SET spent_at = ? \
         WHERE token_hash = ? AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > ?";
+    /// A locking (current) read: under REPEATABLE READ a plain read would see the snapshot taken
+    /// before the user-row lock was granted, missing a racer's committed rotation.
     pub const REFRESH_BY_HASH: &str = "SELECT user_id, family_id, expires_at, spent_at, revoked_at \
-        FROM refresh_tokens WHERE token_hash = ?";
+        FROM refresh_tokens WHERE token_hash = ? FOR UPDATE";
     pub const REVOKE_USER_REFRESH: &str =
         "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL";
     pub const REVOKE_FAMILY: &str =
