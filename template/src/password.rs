@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{Config, PASSWORD_MAX_LENGTH};
 use crate::error::Error;
-use crate::hash_slots::{Client, HashSlots};
+use crate::hash_slots::{Client, HashSlots, Slot};
 
 /// Common passwords refused at registration (lower-case), shipped with the project.
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
@@ -144,9 +144,16 @@ impl Hasher {
         })
     }
 
-    pub async fn hash(&self, password: String, client: &Client) -> Result<String, Error> {
+    /// A hashing slot for `client`, taken before any other work of the request (a database
+    /// lookup), so that a client over its cap is refused at once and cheaply: `service_busy`
+    /// when it, or the whole queue, is at its cap.
+    pub fn admit(&self, client: &Client) -> Result<Slot, Error> {
+        self.slots.acquire(client)
+    }
+
+    pub async fn hash(&self, password: String, slot: Slot) -> Result<String, Error> {
         let params = self.params.clone();
-        self.run(client, move |memory| {
+        self.run(slot, move |memory| {
             hash_into(&params, password.as_bytes(), memory)
         })
         .await?
@@ -158,12 +165,12 @@ impl Hasher {
         &self,
         password: String,
         hash: Option<String>,
-        client: &Client,
+        slot: Slot,
     ) -> Result<bool, Error> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_str().to_string());
         let matched = self
-            .run(client, move |memory| {
+            .run(slot, move |memory| {
                 verify_into(password.as_bytes(), &hash, memory)
             })
             .await?;
@@ -179,15 +186,15 @@ impl Hasher {
     }
 
     /// Runs `job` on a hashing thread and waits for its result, or refuses with
-    /// `service_busy` when `client` is at its cap, the queue is full, or no thread picks the
-    /// job up within the queue timeout.
+    /// `service_busy` when the queue is full or no thread picks the job up within the queue
+    /// timeout.
     async fn run<T: Send + 'static>(
         &self,
-        client: &Client,
+        slot: Slot,
         job: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, Error> {
         // Held until the result is in (or this future is dropped).
-        let _slot = self.slots.acquire(client)?;
+        let _slot = slot;
         let deadline = tokio::time::Instant::now() + self.queue_timeout;
         let state = Arc::new(AtomicU8::new(QUEUED));
         let (reply, mut result) = oneshot::channel();

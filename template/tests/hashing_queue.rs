@@ -96,6 +96,9 @@ fn flood(
                     let started = Instant::now();
                     let r = app.send_from(from, req).await;
                     seen.push((r, started.elapsed()));
+                    // A refusal completes without waiting on anything: give the other tasks
+                    // (the victim's login among them) their turn, as socket I/O would.
+                    tokio::task::yield_now().await;
                 }
                 seen
             })
