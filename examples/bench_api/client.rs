@@ -28,6 +28,23 @@ impl Connection {
         })
     }
 
+    /// A connection from the local address `source` (any of 127.0.0.0/8 on loopback), so that
+    /// one run can play several clients that the server's per-IP limits tell apart.
+    pub async fn open_from(addr: &str, source: std::net::Ipv4Addr) -> std::io::Result<Self> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((source, 0).into())?;
+        let target = addr
+            .parse()
+            .map_err(|e| std::io::Error::other(format!("{addr}: {e}")))?;
+        let stream = socket.connect(target).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            host: addr.to_string(),
+            buf: Vec::with_capacity(8192),
+        })
+    }
+
     pub async fn request(
         &mut self,
         method: &str,

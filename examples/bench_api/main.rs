@@ -2,13 +2,17 @@
 //!
 //!     cargo run --release --example bench_api -- [--db sqlite|postgres]... [--runs 3] [--secs 5]
 //!         [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--write docs/BENCHMARKS.md]
+//!         [--abuse-only]
 //!
 //! For each database: generate a project, build it in release mode (shared build cache), start
 //! it, and measure from this process over loopback: start-up to the first /ready 200,
 //! GET /users/me at 32 and 128 connections (beside the baseline), refresh-token rotation chains,
-//! login throughput, /health latency idle and during a login flood, and peak resident memory.
+//! login throughput, /health latency idle and during a login flood, and peak resident memory;
+//! then the abuse scenarios (`abuse.rs`): another client's login and /health during a
+//! password-change flood, and resident memory across a flood of failed logins with 4 KiB emails.
 //! Each scenario runs `--runs` times; medians are reported with the spread (min..max).
 
+mod abuse;
 mod client;
 mod report;
 mod scenarios;
@@ -29,6 +33,8 @@ struct Args {
     secs: u64,
     postgres_url: String,
     write: Option<PathBuf>,
+    /// Only the abuse scenarios (`abuse.rs`).
+    abuse_only: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -39,6 +45,7 @@ fn parse_args() -> anyhow::Result<Args> {
         postgres_url: std::env::var("STARTER_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
         write: None,
+        abuse_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +60,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--secs" => args.secs = value()?.parse()?,
             "--postgres-url" => args.postgres_url = value()?,
             "--write" => args.write = Some(PathBuf::from(value()?)),
+            "--abuse-only" => args.abuse_only = true,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -87,7 +95,7 @@ fn main() -> anyhow::Result<()> {
                 &project_dir.join("Cargo.lock"),
             )?),
         };
-        let section = rt.block_on(scenarios::run_all(&scenarios::Setup {
+        let setup = scenarios::Setup {
             db,
             project_bin: &project_bin,
             project_dir: &project_dir,
@@ -95,7 +103,12 @@ fn main() -> anyhow::Result<()> {
             runs: args.runs,
             duration: Duration::from_secs(args.secs),
             postgres_url: &args.postgres_url,
-        }))?;
+        };
+        let mut section = String::new();
+        if !args.abuse_only {
+            section.push_str(&rt.block_on(scenarios::run_all(&setup))?);
+        }
+        section.push_str(&rt.block_on(abuse::run(&setup))?);
         println!("{section}");
         report.push_str(&section);
     }

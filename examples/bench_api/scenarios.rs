@@ -19,23 +19,23 @@ pub struct Setup<'a> {
     pub postgres_url: &'a str,
 }
 
-const PASSWORD: &str = "bench-load-Vx81-generator-pass";
+pub const PASSWORD: &str = "bench-load-Vx81-generator-pass";
 const ARGON2_MEMORY_KIB: usize = 19456;
 
 /// Latencies and completed requests of one scenario run.
 #[derive(Default, Clone)]
-struct Sample {
-    latencies: Vec<Duration>,
-    ok: usize,
-    errors: usize,
-    elapsed: Duration,
+pub struct Sample {
+    pub latencies: Vec<Duration>,
+    pub ok: usize,
+    pub errors: usize,
+    pub elapsed: Duration,
 }
 
 impl Sample {
     fn rps(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
-    fn pct(&self, p: f64) -> f64 {
+    pub fn pct(&self, p: f64) -> f64 {
         let mut l = self.latencies.clone();
         l.sort();
         if l.is_empty() {
@@ -53,13 +53,13 @@ impl Sample {
 
 /// Metric values across runs: median and spread.
 #[derive(Default)]
-struct Series(Vec<f64>);
+pub struct Series(Vec<f64>);
 
 impl Series {
-    fn push(&mut self, v: f64) {
+    pub fn push(&mut self, v: f64) {
         self.0.push(v);
     }
-    fn fmt(&self, decimals: usize) -> String {
+    pub fn fmt(&self, decimals: usize) -> String {
         let mut v = self.0.clone();
         v.sort_by(f64::total_cmp);
         if v.is_empty() {
@@ -79,7 +79,7 @@ impl Series {
     }
 }
 
-fn secret() -> String {
+pub fn secret() -> String {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).expect("OS randomness");
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -196,7 +196,7 @@ async fn throughput(
     Ok((s.rps(), s.pct(0.5), s.pct(0.99)))
 }
 
-fn body(email: &str) -> String {
+pub fn body(email: &str) -> String {
     format!("{{\"email\":\"{email}\",\"password\":\"{PASSWORD}\"}}")
 }
 
@@ -302,6 +302,11 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
             ("MIGRATE_ON_STARTUP", "true".to_string()),
             ("AUTH_RATE_LIMIT_BURST", "1000000000".to_string()),
             ("AUTH_RATE_LIMIT_REPLENISH_SECS", "1".to_string()),
+            // One client plays every user here: the per-client hashing caps (measured in
+            // `abuse`) would refuse most of the flood.
+            ("MAX_HASH_JOBS_PER_IP", "1000000".to_string()),
+            ("MAX_HASH_JOBS_PER_ACCOUNT", "1000000".to_string()),
+            ("HASH_QUEUE_TIMEOUT_MS", "60000".to_string()),
             ("RUST_LOG", "info".to_string()),
         ];
         let result = async {

@@ -112,6 +112,12 @@ pub struct Config {
     pub keepalive_idle: Duration,
     pub max_connections: usize,
     pub max_connections_per_ip: usize,
+    pub hash_queue_timeout: Duration,
+    pub max_hash_jobs_per_ip: usize,
+    pub max_hash_jobs_per_account: usize,
+    pub device_failure_limit: u32,
+    pub device_token_ttl: Duration,
+    pub limiter_max_entries: usize,
 }
 
 impl Config {
@@ -292,6 +298,15 @@ impl Config {
             keepalive_idle: Duration::from_secs(number("KEEPALIVE_IDLE_SECS", 5, 1)?),
             max_connections,
             max_connections_per_ip,
+            hash_queue_timeout: Duration::from_millis(number("HASH_QUEUE_TIMEOUT_MS", 1000, 1)?),
+            max_hash_jobs_per_ip: number("MAX_HASH_JOBS_PER_IP", 4, 1)? as usize,
+            max_hash_jobs_per_account: number("MAX_HASH_JOBS_PER_ACCOUNT", 2, 1)? as usize,
+            device_failure_limit: u32_of(
+                number("DEVICE_FAILURE_LIMIT", 10, 1)?,
+                "DEVICE_FAILURE_LIMIT",
+            )?,
+            device_token_ttl: Duration::from_secs(number("DEVICE_TOKEN_TTL_SECS", 7_776_000, 60)?),
+            limiter_max_entries: number("LIMITER_MAX_ENTRIES", 100_000, 10)? as usize,
         })
         .and_then(|c: Config| {
             if crate::i18n::is_available(&c.default_locale) {
@@ -425,6 +440,12 @@ mod tests {
             ("DOCS_ENABLED", "maybe"),
             ("CORS_ALLOWED_ORIGINS", "*"),
             ("LOG_FORMAT", "xml"),
+            ("HASH_QUEUE_TIMEOUT_MS", "0"),
+            ("MAX_HASH_JOBS_PER_IP", "0"),
+            ("MAX_HASH_JOBS_PER_ACCOUNT", "many"),
+            ("DEVICE_FAILURE_LIMIT", "0"),
+            ("DEVICE_TOKEN_TTL_SECS", "5"),
+            ("LIMITER_MAX_ENTRIES", "9"),
         ] {
             let err = Config::from_lookup(lookup(&[
                 ("DATABASE_URL", "x"),

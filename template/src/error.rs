@@ -36,6 +36,8 @@ pub enum Error {
     RateLimited { retry_after: u64 },
     #[error("too many failed login attempts")]
     TooManyAttempts { retry_after: u64 },
+    #[error("password hashing overloaded")]
+    ServiceBusy { retry_after: u64 },
     #[error("database unavailable: {0}")]
     ServiceUnavailable(String),
     #[error("internal error: {0}")]
@@ -67,7 +69,9 @@ impl Error {
             Error::RateLimited { .. } | Error::TooManyAttempts { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            Error::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::ServiceUnavailable(_) | Error::ServiceBusy { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +99,10 @@ impl Error {
             ),
             Error::TooManyAttempts { retry_after } => (
                 "too_many_attempts",
+                vec![("retry_after", retry_after.to_string())],
+            ),
+            Error::ServiceBusy { retry_after } => (
+                "service_busy",
                 vec![("retry_after", retry_after.to_string())],
             ),
             Error::ServiceUnavailable(_) => ("service_unavailable", vec![]),
@@ -138,13 +146,15 @@ impl From<sqlx::Error> for Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        if status.is_server_error() && !matches!(self, Error::ServiceBusy { .. }) {
             // The cause stays in the log (with the request id from the trace span), Debug-escaped:
             // a driver message may quote client text.
             tracing::error!(error = ?self, "request failed");
         }
         let mut response = status.into_response();
-        if let Error::RateLimited { retry_after } | Error::TooManyAttempts { retry_after } = &self
+        if let Error::RateLimited { retry_after }
+        | Error::TooManyAttempts { retry_after }
+        | Error::ServiceBusy { retry_after } = &self
             && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);

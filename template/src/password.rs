@@ -6,11 +6,18 @@
 //! whatever the load: allocating the buffer per hash fragments the allocator's arenas, and a
 //! flood of 16 concurrent logins grew a process to over 700 MiB that way. The default number
 //! of threads leaves one core to the async runtime, so a login flood does not starve the rest
-//! of the API (see docs/SECURITY.md and the project's benchmarks).
+//! of the API (docs/SECURITY.md).
+//!
+//! The queue in front of those threads is shared by every login, so it is guarded: a job holds
+//! a slot of its client IP and account while queued or running (`hash_slots`), and a job that
+//! no thread has picked up within `HASH_QUEUE_TIMEOUT_MS` is withdrawn and answered
+//! `service_busy` (503, Retry-After) instead of queueing for seconds. A thread that picks up a
+//! job whose requester has gone (disconnected, timed out, withdrawn) drops it uncomputed.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, Version};
@@ -18,6 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{Config, PASSWORD_MAX_LENGTH};
 use crate::error::Error;
+use crate::hash_slots::{Client, HashSlots, Slot};
 
 /// Common passwords refused at registration (lower-case), shipped with the project.
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
@@ -28,7 +36,9 @@ static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Checks length (Unicode characters, no truncation, no case folding) and the common list.
+/// Checks length (Unicode characters, no truncation, no case folding), the common list, and
+/// refuses passwords that are only whitespace or one repeated character (length without any
+/// variety). No composition rules.
 pub fn check_policy(password: &str, min: usize) -> Result<(), Error> {
     let chars = password.chars().count();
     let weak = Error::WeakPassword {
@@ -38,33 +48,61 @@ pub fn check_policy(password: &str, min: usize) -> Result<(), Error> {
     if chars < min || chars > PASSWORD_MAX_LENGTH {
         return Err(weak);
     }
+    let mut all = password.chars();
+    let first = all.next();
+    if password.trim().is_empty() || all.all(|c| Some(c) == first) {
+        return Err(weak);
+    }
     if COMMON.contains(password.to_lowercase().as_str()) {
         return Err(weak);
     }
     Ok(())
 }
 
-/// Requests waiting for a hashing thread: beyond this, callers wait to enqueue.
+/// Jobs queued or running at most: beyond this, requests are refused at once.
 const QUEUE: usize = 1024;
 
-/// Work for a hashing thread, given that thread's argon2 buffer.
-type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+/// Work for a hashing thread, given that thread's argon2 buffer; `false` when it was dropped
+/// uncomputed (its requester had gone).
+type Job = Box<dyn FnOnce(&mut Vec<Block>, &Load) -> bool + Send>;
+
+/// A job's state, shared by its requester and the thread that picks it up: whichever moves it
+/// out of `QUEUED` first decides whether it is computed or withdrawn.
+const QUEUED: u8 = 0;
+const TAKEN: u8 = 1;
+const WITHDRAWN: u8 = 2;
 
 #[derive(Clone)]
 pub struct Hasher {
     jobs: mpsc::Sender<Job>,
     params: Params,
     load: Arc<Load>,
+    slots: Arc<HashSlots>,
+    queue_timeout: Duration,
     /// A hash of a random password with the live parameters: unknown emails are verified
     /// against it so that they take as long as wrong passwords.
     dummy_hash: Arc<String>,
 }
 
-/// How many hashes run now, and the most that ever ran at once.
+/// How many hashes run now, the most that ever ran at once, and what became of the jobs.
 #[derive(Default)]
 struct Load {
     running: AtomicUsize,
     peak: AtomicUsize,
+    computed: AtomicU64,
+    dropped: AtomicU64,
+}
+
+/// Counters of the hashing threads, for monitoring and for the tests that prove the limits
+/// (the one place such accessors live).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingStats {
+    /// The most hashes that ever ran at once: never above `MAX_CONCURRENT_HASHES`.
+    pub peak_concurrency: usize,
+    /// Jobs computed for requests (the start-up dummy hash is not counted).
+    pub computed: u64,
+    /// Jobs dropped uncomputed because their requester had gone or withdrawn.
+    pub dropped: u64,
 }
 
 impl Hasher {
@@ -96,49 +134,110 @@ impl Hasher {
             jobs,
             params,
             load,
+            slots: Arc::new(HashSlots::new(
+                config.max_hash_jobs_per_ip,
+                config.max_hash_jobs_per_account,
+                QUEUE,
+            )),
+            queue_timeout: config.hash_queue_timeout,
             dummy_hash: Arc::new(dummy_hash),
         })
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, Error> {
+    /// A hashing slot for `client`, taken before any other work of the request (a database
+    /// lookup), so that a client over its cap is refused at once and cheaply: `service_busy`
+    /// when it, or the whole queue, is at its cap.
+    pub fn admit(&self, client: &Client) -> Result<Slot, Error> {
+        self.slots.acquire(client)
+    }
+
+    pub async fn hash(&self, password: String, slot: Slot) -> Result<String, Error> {
         let params = self.params.clone();
-        self.run(move |memory| hash_into(&params, password.as_bytes(), memory))
-            .await?
+        self.run(slot, move |memory| {
+            hash_into(&params, password.as_bytes(), memory)
+        })
+        .await?
     }
 
     /// Verifies `password` against `hash`, or against the dummy hash when there is no user,
     /// so both paths cost one argon2 computation.
-    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, Error> {
+    pub async fn verify(
+        &self,
+        password: String,
+        hash: Option<String>,
+        slot: Slot,
+    ) -> Result<bool, Error> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_str().to_string());
         let matched = self
-            .run(move |memory| verify_into(password.as_bytes(), &hash, memory))
+            .run(slot, move |memory| {
+                verify_into(password.as_bytes(), &hash, memory)
+            })
             .await?;
         Ok(known && matched)
     }
 
-    /// The most hashes that ever ran at once: never above `MAX_CONCURRENT_HASHES`.
-    pub fn peak_concurrency(&self) -> usize {
-        self.load.peak.load(Ordering::Relaxed)
+    pub fn stats(&self) -> HashingStats {
+        HashingStats {
+            peak_concurrency: self.load.peak.load(Ordering::Relaxed),
+            computed: self.load.computed.load(Ordering::Relaxed),
+            dropped: self.load.dropped.load(Ordering::Relaxed),
+        }
     }
 
-    /// Runs `job` on a hashing thread and waits for its result.
+    /// Runs `job` on a hashing thread and waits for its result, or refuses with
+    /// `service_busy` when the queue is full or no thread picks the job up within the queue
+    /// timeout.
     async fn run<T: Send + 'static>(
         &self,
+        slot: Slot,
         job: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, Error> {
-        let (reply, result) = oneshot::channel();
-        let job: Job = Box::new(move |memory| {
-            // The requester may have gone (client disconnected): nothing to do then.
-            let _ = reply.send(job(memory));
+        // Held until the result is in (or this future is dropped).
+        let _slot = slot;
+        let deadline = tokio::time::Instant::now() + self.queue_timeout;
+        let state = Arc::new(AtomicU8::new(QUEUED));
+        let (reply, mut result) = oneshot::channel();
+        let taken = state.clone();
+        let job: Job = Box::new(move |memory, load| {
+            // Nobody waits for it (the client went away, or it was withdrawn): not computed.
+            if reply.is_closed()
+                || taken
+                    .compare_exchange(QUEUED, TAKEN, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
+            {
+                return false;
+            }
+            let outcome = job(memory);
+            // Counted before the reply, so a caller that has its answer sees its job counted.
+            load.computed.fetch_add(1, Ordering::Relaxed);
+            let _ = reply.send(outcome);
+            true
         });
-        self.jobs
-            .send(job)
-            .await
-            .map_err(|_| Error::Internal("the hashing threads are gone".into()))?;
-        result
-            .await
-            .map_err(|_| Error::Internal("a hashing thread dropped its job".into()))
+        self.jobs.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => {
+                crate::security_event!(WARN, "hashing_overloaded", reason = "queue_full");
+                Error::ServiceBusy { retry_after: 1 }
+            }
+            mpsc::error::TrySendError::Closed(_) => {
+                Error::Internal("the hashing threads are gone".into())
+            }
+        })?;
+        let gone = |_| Error::Internal("a hashing thread dropped its job".into());
+        match tokio::time::timeout_at(deadline, &mut result).await {
+            Ok(outcome) => outcome.map_err(gone),
+            Err(_) => {
+                if state
+                    .compare_exchange(QUEUED, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    crate::security_event!(WARN, "hashing_overloaded", reason = "queue_timeout");
+                    return Err(Error::ServiceBusy { retry_after: 1 });
+                }
+                // A thread took it just in time: the work is being done, so use it.
+                result.await.map_err(gone)
+            }
+        }
     }
 }
 
@@ -159,8 +258,11 @@ fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, blocks: usize, load: &Load
         }
         let running = load.running.fetch_add(1, Ordering::Relaxed) + 1;
         load.peak.fetch_max(running, Ordering::Relaxed);
-        job(&mut memory);
-        memory.fill(Block::new());
+        if job(&mut memory, load) {
+            memory.fill(Block::new());
+        } else {
+            load.dropped.fetch_add(1, Ordering::Relaxed);
+        }
         load.running.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -227,10 +329,19 @@ mod tests {
 
     #[test]
     fn length_counts_characters_not_bytes() {
-        assert!(check_policy("ééééééééééé", 12).is_err());
-        assert!(check_policy("éééééééééééé", 12).is_ok());
-        assert!(check_policy(&"a".repeat(129), 12).is_err());
-        assert!(check_policy(&"🔒".repeat(128), 12).is_ok());
+        assert!(check_policy("éàéàéàéàéàé", 12).is_err());
+        assert!(check_policy("éàéàéàéàéàéà", 12).is_ok());
+        assert!(check_policy(&"ab".repeat(65), 12).is_err());
+        assert!(check_policy(&"🔒🔑".repeat(64), 12).is_ok());
+    }
+
+    #[test]
+    fn whitespace_only_and_single_character_passwords_are_refused() {
+        assert!(check_policy(&" ".repeat(12), 12).is_err());
+        assert!(check_policy("\t \u{3000}\n         ", 12).is_err());
+        assert!(check_policy(&"z".repeat(20), 12).is_err());
+        assert!(check_policy(&"🔒".repeat(12), 12).is_err());
+        assert!(check_policy("zzzzzzzzzzzy", 12).is_ok());
     }
 
     #[test]

@@ -1,20 +1,24 @@
-//! Abuse limits: a per-client-IP rate limit on the auth routes, and a per-account limit on
-//! failed logins keyed by the normalized email (counted for unknown emails too, so it reveals
-//! nothing about which accounts exist).
+//! Per-client-IP rate limits on the routes that hash passwords or mint tokens, and the client
+//! IP itself. (Per-account and per-device failure limits live in `attempts`.)
+//!
+//! The limiter is a GCRA token bucket per (bucket, client) in a `BoundedMap`, so an attacker
+//! with many addresses cannot grow it without bound. IPv6 clients are keyed by their /64, the
+//! smallest block one subscriber usually holds, so one host cannot walk its own prefix to get
+//! fresh buckets.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::HeaderMap;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use axum::http::request::Parts;
 
+use crate::bounded::BoundedMap;
 use crate::config::{Config, IpNet};
 use crate::error::Error;
+use crate::http::ApiContext;
 
 /// The client's address: the TCP peer, or, when the peer is a trusted proxy, the right-most
 /// `X-Forwarded-For` entry that is not itself a trusted proxy. Never a header from anyone else.
@@ -39,106 +43,121 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
 
 /// The peer address of a request (served with connection info; tests insert it).
 pub fn peer_ip(request: &Request) -> IpAddr {
-    request
-        .extensions()
+    peer_of(request.extensions())
+}
+
+fn peer_of(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
-/// One token bucket per (route, client IP).
+/// The client's address as the limits see it: IPv4 as is, IPv6 cut to its /64.
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        },
+        v4 => v4,
+    }
+}
+
+/// The client IP of a request, for handlers (see `client_ip`).
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<ApiContext> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &ApiContext) -> Result<Self, Infallible> {
+        Ok(Self(client_ip(
+            peer_of(&parts.extensions),
+            &parts.headers,
+            &ctx.config.trusted_proxies,
+        )))
+    }
+}
+
+/// One token bucket per (bucket name, client), as GCRA: each key stores only the theoretical
+/// arrival time of its next request.
 #[derive(Clone)]
 pub struct IpRateLimiter {
-    limiter: Arc<DefaultKeyedRateLimiter<(&'static str, IpAddr)>>,
+    /// Time between two tokens.
+    period: Duration,
+    /// How far ahead of now the arrival time may run: (burst - 1) periods.
+    tolerance: Duration,
+    buckets: Arc<Mutex<BoundedMap<(&'static str, IpAddr), Instant>>>,
 }
 
 impl IpRateLimiter {
     pub fn new(config: &Config) -> Self {
-        let burst = NonZeroU32::new(config.auth_rate_limit_burst).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(config.auth_rate_limit_replenish)
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(burst);
+        let period = config.auth_rate_limit_replenish;
         Self {
-            limiter: Arc::new(RateLimiter::keyed(quota)),
+            period,
+            tolerance: period.saturating_mul(config.auth_rate_limit_burst.max(1) - 1),
+            buckets: Arc::new(Mutex::new(BoundedMap::new(config.limiter_max_entries))),
         }
     }
 
-    pub fn check(&self, route: &'static str, ip: IpAddr) -> Result<(), Error> {
-        self.limiter.check_key(&(route, ip)).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            Error::RateLimited {
+    pub fn check(&self, bucket: &'static str, ip: IpAddr) -> Result<(), Error> {
+        let now = Instant::now();
+        let tolerance = self.tolerance;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        // A bucket that would refuse its next request is never forgotten; when all are like
+        // that, new clients are refused (fail closed) until some refill.
+        let Some(tat) = buckets.get_or_insert(
+            (bucket, limit_key(ip)),
+            || now,
+            |tat| tat.saturating_duration_since(now) <= tolerance,
+        ) else {
+            return Err(Error::RateLimited { retry_after: 1 });
+        };
+        let arrival = (*tat).max(now);
+        let ahead = arrival - now;
+        if ahead > tolerance {
+            let wait = ahead - tolerance;
+            return Err(Error::RateLimited {
                 retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-            }
-        })
-    }
-
-    /// Forgets idle clients; run periodically so memory stays bounded.
-    pub fn prune(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
-    }
-}
-
-/// Failed logins per normalized email within a window.
-#[derive(Clone)]
-pub struct LoginFailures {
-    limit: u32,
-    window: Duration,
-    entries: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
-}
-
-/// Beyond this many tracked emails, expired entries are dropped before a new one is added.
-const MAX_TRACKED: usize = 100_000;
-
-impl LoginFailures {
-    pub fn new(config: &Config) -> Self {
-        Self {
-            limit: config.login_failure_limit,
-            window: config.login_failure_window,
-            entries: Arc::new(Mutex::new(HashMap::new())),
+            });
         }
-    }
-
-    /// Refuses the attempt while the account is over its failure limit.
-    pub fn check(&self, email: &str) -> Result<(), Error> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((count, since)) = entries.get(email) {
-            let elapsed = since.elapsed();
-            if *count >= self.limit && elapsed < self.window {
-                let left = self.window - elapsed;
-                return Err(Error::TooManyAttempts {
-                    retry_after: left.as_secs().max(1),
-                });
-            }
-        }
+        *tat = arrival + self.period;
         Ok(())
     }
 
-    pub fn record_failure(&self, email: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_TRACKED {
-            let window = self.window;
-            entries.retain(|_, (_, since)| since.elapsed() < window);
-        }
-        let now = Instant::now();
-        let entry = entries.entry(email.to_string()).or_insert((0, now));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
+    /// Buckets tracked now (bounded by `LIMITER_MAX_ENTRIES`).
+    pub fn len(&self) -> usize {
+        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    pub fn record_success(&self, email: &str) {
-        self.entries
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets full buckets (as good as new); run periodically so memory stays small.
+    pub fn prune(&self) {
+        let now = Instant::now();
+        self.buckets
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(email);
+            .retain(|_, tat| *tat > now);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_slash_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(limit_key(a), limit_key(b));
+        assert_ne!(limit_key(a), limit_key(c));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(limit_key(mapped), "192.0.2.1".parse::<IpAddr>().unwrap());
+    }
 
     #[test]
     fn forwarded_for_is_only_believed_from_trusted_proxies() {

@@ -1,8 +1,10 @@
-//! Checklist 7-12: no account enumeration, per-IP and per-account limits.
+//! Checklist 7-12 and 35: no account enumeration, per-IP and per-account limits, which
+//! concurrency does not widen.
 
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -210,4 +212,90 @@ async fn failed_logins_are_limited_per_account_including_unknown_emails() {
         app.login("other@example.com", PASSWORD).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_guesses_at_one_account_are_judged_at_most_the_failure_limit() {
+    let app = Arc::new(
+        TestApp::with(&[
+            ("LOGIN_FAILURE_LIMIT", "3"),
+            ("LOGIN_FAILURE_WINDOW_SECS", "600"),
+        ])
+        .await,
+    );
+    assert_eq!(
+        app.register("target@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+    let computed_before = app.ctx.hasher.stats().computed;
+    // Fifty guesses at once, the right password among the late ones.
+    let guesses: Vec<_> = (0..50)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let password = if i >= 40 && i % 3 == 0 {
+                    PASSWORD
+                } else {
+                    "a wrong guess at it"
+                };
+                app.login("target@example.com", password).await
+            })
+        })
+        .collect();
+    let (mut judged, mut refused) = (0, 0);
+    for guess in guesses {
+        let r = guess.await.unwrap();
+        match r.status {
+            StatusCode::OK | StatusCode::UNAUTHORIZED => judged += 1,
+            _ => {
+                assert_error(&r, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+                refused += 1;
+            }
+        }
+    }
+    assert!((1..=3).contains(&judged), "{judged} guesses were judged");
+    assert_eq!(judged + refused, 50);
+    let hashed = app.ctx.hasher.stats().computed - computed_before;
+    assert!(
+        hashed <= 3,
+        "{hashed} passwords were hashed for 3 allowed guesses"
+    );
+}
+
+#[tokio::test]
+async fn password_change_is_rate_limited_per_ip_in_a_bucket_of_its_own() {
+    let app = TestApp::with(&[
+        ("AUTH_RATE_LIMIT_BURST", "2"),
+        ("AUTH_RATE_LIMIT_REPLENISH_SECS", "600"),
+    ])
+    .await;
+    let (access, _) = app.signed_in("bucket@example.com").await;
+    let peer: SocketAddr = "192.0.2.40:5000".parse().unwrap();
+    // The login bucket of this client is spent ...
+    let login = json!({ "email": "bucket@example.com", "password": "not it at all" });
+    exhaust(&app, "/auth/login", login.clone(), peer, 2).await;
+    assert_limited_long(&app, "/auth/login", &login, peer).await;
+    // ... its password-change bucket is not, and runs out on its own.
+    let change = || {
+        Request::builder()
+            .method("PUT")
+            .uri("/users/me/password")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {access}"))
+            .body(Body::from(
+                json!({ "current_password": "not it at all", "new_password": "a brand new passphrase" })
+                    .to_string(),
+            ))
+            .unwrap()
+    };
+    for _ in 0..2 {
+        assert_error(
+            &app.send_from(peer, change()).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        );
+    }
+    let r = app.send_from(peer, change()).await;
+    assert_error(&r, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(r.header("retry-after").is_some());
 }

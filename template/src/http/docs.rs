@@ -53,6 +53,7 @@ pub enum ErrorCodeName {
     Unauthorized,
     RateLimited,
     TooManyAttempts,
+    ServiceBusy,
     RequestTimeout,
     HeadersTooLarge,
     ServiceUnavailable,
