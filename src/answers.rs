@@ -130,7 +130,10 @@ impl AnswerValue for Database {
     }
 }
 
-/// Lists are comma-separated in their text form, as cargo-generate has no list type.
+/// Lists are comma-separated in their text form, as cargo-generate has no list type; a list
+/// flag's values are read the same way, so `--cors-origin a,b` is `--cors-origin a
+/// --cors-origin b`, as at the prompt and in `-d cors_origins=a,b` (no origin or locale
+/// holds a comma).
 impl AnswerValue for Vec<String> {
     fn parse(_key: &str, text: &str) -> Result<Self, InputError> {
         Ok(text
@@ -142,10 +145,6 @@ impl AnswerValue for Vec<String> {
     }
     fn variable(&self) -> Value {
         Value::Str(self.join(","))
-    }
-    /// Each value as given: an origin holding a comma stays one (invalid) origin.
-    fn from_flag(_key: &str, values: Vec<String>) -> Result<Self, InputError> {
-        Ok(values)
     }
 }
 
@@ -283,7 +282,7 @@ questions! {
         flag: Flag::List {
             long: "cors-origin",
             value_name: "URL",
-            help: "A browser origin allowed by CORS, scheme://host[:port] (repeatable)",
+            help: "A browser origin allowed by CORS, scheme://host[:port] (repeatable, or comma-separated)",
             none: Some(("no-cors", "Allow no CORS origin (the default answer, given explicitly)")),
         },
         widget: Origins,
@@ -293,7 +292,7 @@ questions! {
         flag: Flag::List {
             long: "locale",
             value_name: "TAG",
-            help: "A locale to ship, e.g. fr or pt-BR (repeatable; en is always included)",
+            help: "A locale to ship, e.g. fr or pt-BR (repeatable, or comma-separated; en is always included)",
             none: None,
         },
         widget: Locales,

@@ -97,6 +97,12 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
             "  cargo run        # needs the {db} server named by DATABASE_URL in .env"
         )?,
     }
+    if answers.docs && generated.wrote_dotenv {
+        writeln!(
+            out,
+            "  then open        http://127.0.0.1:8080/docs (Swagger UI) and /openapi.json\n                   (DOCS_ENABLED=true in .env; .env.example and the Dockerfile keep them off)"
+        )?;
+    }
     writeln!(out, "  cargo test       # the security test suite")?;
     writeln!(
         out,
