@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use dialoguer::{Confirm, Input, MultiSelect, Select, theme::ColorfulTheme};
 
 use crate::answers::{BASE_LOCALE, PartialAnswers, QUESTIONS, Widget, is_builtin_question};
+use crate::error::InputError;
 use crate::manifest::{Manifest, PlaceholderType};
 use crate::validate;
 
@@ -17,16 +18,65 @@ pub fn is_interactive() -> bool {
 /// Asks every missing question, with the prompt text and default of its placeholder in the
 /// manifest. Each widget yields the answer's text form, read exactly as `-d KEY=VALUE` would be.
 /// `locales` lists the shipped locales.
+/// `check_name` vets a typed name at once (its target directory is free, say), not after every
+/// other question. The terminal is restored however this ends (Ctrl-C included: dialoguer hides
+/// the cursor in a select and leaves it hidden on an error).
 pub fn ask_missing(
+    partial: PartialAnswers,
+    manifest: &Manifest,
+    locales: &[String],
+    check_name: &dyn Fn(&str) -> Result<(), InputError>,
+) -> Result<PartialAnswers, PromptError> {
+    let _restore = RestoreTerminal;
+    ask(partial, manifest, locales, check_name).map_err(|e| match e {
+        dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
+            PromptError::Interrupted
+        }
+        other => PromptError::Terminal(other),
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    #[error("interrupted: nothing was written")]
+    Interrupted,
+    #[error("the prompt failed: {0}")]
+    Terminal(dialoguer::Error),
+}
+
+impl PromptError {
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, PromptError::Interrupted)
+    }
+}
+
+/// Shows the cursor again when dropped, on every way out of the prompts.
+struct RestoreTerminal;
+
+impl Drop for RestoreTerminal {
+    fn drop(&mut self) {
+        let term = console::Term::stderr();
+        if term.is_term() {
+            let _ = term.show_cursor();
+        }
+    }
+}
+
+fn ask(
     mut partial: PartialAnswers,
     manifest: &Manifest,
     locales: &[String],
+    check_name: &dyn Fn(&str) -> Result<(), InputError>,
 ) -> dialoguer::Result<PartialAnswers> {
     let theme = ColorfulTheme::default();
     if partial.name.is_none() {
         let name: String = Input::with_theme(&theme)
             .with_prompt("Project name")
-            .validate_with(|v: &String| validate::project_name(v).map_err(|e| e.to_string()))
+            .validate_with(|v: &String| {
+                validate::project_name(v)
+                    .and_then(|()| check_name(v))
+                    .map_err(|e| e.to_string())
+            })
             .interact_text()?;
         partial.name = Some(name);
     }

@@ -148,16 +148,45 @@ pub fn cors_origin(origin: &str) -> Result<String, InputError> {
 
 pub fn locale(tag: &str, available: &[String]) -> Result<(), InputError> {
     if available.iter().any(|a| a == tag) {
-        Ok(())
-    } else {
-        Err(InputError::new(
-            format!("locale `{tag}` is not shipped with the template"),
-            format!(
-                "choose among: {} (see `starter locales`)",
-                available.join(", ")
-            ),
-        ))
+        return Ok(());
     }
+    let among = format!(
+        "choose among: {} (see `starter locales`)",
+        available.join(", ")
+    );
+    let fix = match locale_suggestions(tag, available).as_slice() {
+        [] => among,
+        close => format!("did you mean {}? Or {among}", close.join(" or ")),
+    };
+    Err(InputError::new(
+        format!("locale `{tag}` is not shipped with the template"),
+        fix,
+    ))
+}
+
+/// The shipped tags close to `tag`: the same but for case (`FR` -> `fr`, `pt-br` -> `pt-BR`),
+/// else those of the same language (`pt` -> `pt-BR`, `fr-CA` -> `fr`).
+fn locale_suggestions<'a>(tag: &str, available: &'a [String]) -> Vec<&'a str> {
+    let same_case: Vec<&str> = available
+        .iter()
+        .filter(|a| a.eq_ignore_ascii_case(tag))
+        .map(String::as_str)
+        .collect();
+    if !same_case.is_empty() {
+        return same_case;
+    }
+    let language = |t: &str| {
+        t.split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let wanted = language(tag);
+    available
+        .iter()
+        .filter(|a| !wanted.is_empty() && language(a) == wanted)
+        .map(String::as_str)
+        .collect()
 }
 
 #[cfg(test)]
@@ -186,6 +215,33 @@ mod tests {
         ] {
             assert!(project_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn unknown_locales_suggest_the_shipped_ones_close_to_them() {
+        let shipped: Vec<String> = ["en", "fr", "pt-BR"].map(String::from).to_vec();
+        let fix = |tag: &str| locale(tag, &shipped).unwrap_err().fix;
+        assert!(
+            fix("pt").starts_with("did you mean pt-BR?"),
+            "{}",
+            fix("pt")
+        );
+        assert!(fix("FR").starts_with("did you mean fr?"), "{}", fix("FR"));
+        assert!(
+            fix("pt-br").starts_with("did you mean pt-BR?"),
+            "{}",
+            fix("pt-br")
+        );
+        assert!(
+            fix("fr_CA").starts_with("did you mean fr?"),
+            "{}",
+            fix("fr_CA")
+        );
+        assert!(
+            fix("xx").starts_with("choose among: en, fr, pt-BR"),
+            "{}",
+            fix("xx")
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `starter update`: render the newer template version and let git merge it.
 
-use starter::answers::{Answers, PartialAnswers};
+use starter::answers::{Answers, Command, PartialAnswers};
 use starter::cli::{UpdateArgs, parse_defines};
 use starter::prompt;
 use starter::record::ProjectRecord;
@@ -22,9 +22,9 @@ pub(super) fn answers_for(
         && prompt::is_interactive()
         && !update::new_questions(&record.answers, template).is_empty()
     {
-        partial = prompt::ask_missing(partial, &template.manifest, &available)?;
+        partial = prompt::ask_missing(partial, &template.manifest, &available, &|_| Ok(()))?;
     }
-    Ok(partial.finish(&template.manifest, &available, args.yes)?)
+    Ok(partial.finish_for(Command::Update, &template.manifest, &available, args.yes)?)
 }
 
 pub(super) fn target(args: &UpdateArgs) -> Target {

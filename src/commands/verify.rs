@@ -12,6 +12,7 @@ fn verify_options(dir: &Path, flags: &VerifyFlags, label: String) -> VerifyOptio
         target_dir: flags
             .target_dir
             .clone()
+            .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or_else(starter::dirs::default_target_dir),
         quiet: flags.quiet,
         label,

@@ -817,3 +817,51 @@ fn output_may_be_the_current_empty_directory_or_under_missing_parents() {
         .code(2);
     assert!(!tmp.path().join("new").exists());
 }
+
+/// Issue #14: a project inside another git work tree would get a nested repository: refused
+/// with exit 2 naming --allow-nested-git; --allow-nested-git and --no-git proceed.
+#[test]
+fn new_inside_a_git_work_tree_is_refused_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outer = tmp.path().join("outer");
+    std::fs::create_dir(&outer).unwrap();
+    run_ok(
+        std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(&outer),
+    );
+    starter()
+        .current_dir(&outer)
+        .args(["new", "inner", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside the git work tree"))
+        .stderr(predicate::str::contains("--allow-nested-git"));
+    assert_eq!(entries(&outer), [".git"]);
+    starter()
+        .current_dir(&outer)
+        .args(["new", "inner", "--yes", "--allow-nested-git"])
+        .assert()
+        .success();
+    assert!(outer.join("inner/.git").is_dir());
+    starter()
+        .current_dir(&outer)
+        .args(["new", "plain", "--yes", "--no-git"])
+        .assert()
+        .success();
+    assert!(!outer.join("plain/.git").exists());
+}
+
+/// Issue #14: an unknown locale suggests the shipped one it is close to.
+#[test]
+fn unknown_locales_suggest_the_close_shipped_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (given, suggested) in [("pt", "did you mean pt-BR?"), ("FR", "did you mean fr?")] {
+        starter()
+            .args(["new", "loc", "--yes", "--no-git", "--locale", given, "-o"])
+            .arg(tmp.path().join("loc"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(suggested));
+    }
+}
