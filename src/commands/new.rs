@@ -27,16 +27,17 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
         validate::project_name(name)?;
         check_name(name)?;
     }
+    // Without it, Ctrl-C at a prompt would leave the cursor hidden, and Ctrl-C while the
+    // project is written would leave the staging directory.
+    let watch = crate::interrupt::watch_new()
+        .map_err(|e| eprintln!("warning: Ctrl-C will not clean up a partly written project: {e}"))
+        .ok();
     if !args.yes && prompt::is_interactive() {
         partial = prompt::ask_missing(partial, &template.manifest, &available, &check_name)?;
     }
     let answers = partial.finish(&template.manifest, &available, args.yes)?;
     let target = target_dir(&args, &answers.name);
     check_target(&args, &answers.name)?;
-    // Without it, Ctrl-C while the project is written would leave the staging directory.
-    let watch = crate::interrupt::watch_new()
-        .map_err(|e| eprintln!("warning: Ctrl-C will not clean up a partly written project: {e}"))
-        .ok();
     let generated = generate::generate(
         &template,
         &answers,

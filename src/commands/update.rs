@@ -22,6 +22,8 @@ pub(super) fn answers_for(
         && prompt::is_interactive()
         && !update::new_questions(&record.answers, template).is_empty()
     {
+        // Ctrl-C at a prompt restores the terminal and exits 130.
+        let _watch = crate::interrupt::watch_new().ok();
         partial = prompt::ask_missing(partial, &template.manifest, &available, &|_| Ok(()))?;
     }
     Ok(partial.finish_for(Command::Update, &template.manifest, &available, args.yes)?)
