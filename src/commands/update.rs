@@ -39,8 +39,15 @@ pub(super) fn target(args: &UpdateArgs) -> Target {
 pub fn run(args: &UpdateArgs) -> anyhow::Result<()> {
     let (git, record) = update::open_project(&args.dir)?;
     let template = update::target_template(&record, &target(args))?;
-    let answers = answers_for(&record, &template, args)?;
     let from = &record.starter.template_version;
+    if args.reference.is_none() && update::is_current(&record, &template) {
+        println!(
+            "Already up to date: the project is on template {from} ({}); nothing merged.",
+            template.source
+        );
+        return Ok(());
+    }
+    let answers = answers_for(&record, &template, args)?;
     let to = template
         .manifest
         .template_version()
