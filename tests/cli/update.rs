@@ -163,7 +163,12 @@ fn a_new_question_without_an_answer_names_its_flag_and_changes_nothing() {
     let pristine = git(&s.project, &["rev-parse", "starter-template"]);
     s.in_project(&["update"])
         .code(2)
-        .stderr(predicate::str::contains("-d service_port=VALUE"));
+        .stderr(predicate::str::contains("-d service_port=VALUE"))
+        // Issue #14: update takes no --answers; its fix names what it takes.
+        .stderr(predicate::str::contains("--answers").not())
+        .stderr(predicate::str::contains(
+            "pass the -d answers above, or --yes",
+        ));
     assert_eq!(
         git(&s.project, &["rev-parse", "starter-template"]),
         pristine
