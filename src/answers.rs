@@ -130,7 +130,10 @@ impl AnswerValue for Database {
     }
 }
 
-/// Lists are comma-separated in their text form, as cargo-generate has no list type.
+/// Lists are comma-separated in their text form, as cargo-generate has no list type; a list
+/// flag's values are read the same way, so `--cors-origin a,b` is `--cors-origin a
+/// --cors-origin b`, as at the prompt and in `-d cors_origins=a,b` (no origin or locale
+/// holds a comma).
 impl AnswerValue for Vec<String> {
     fn parse(_key: &str, text: &str) -> Result<Self, InputError> {
         Ok(text
@@ -142,10 +145,6 @@ impl AnswerValue for Vec<String> {
     }
     fn variable(&self) -> Value {
         Value::Str(self.join(","))
-    }
-    /// Each value as given: an origin holding a comma stays one (invalid) origin.
-    fn from_flag(_key: &str, values: Vec<String>) -> Result<Self, InputError> {
-        Ok(values)
     }
 }
 
@@ -283,7 +282,7 @@ questions! {
         flag: Flag::List {
             long: "cors-origin",
             value_name: "URL",
-            help: "A browser origin allowed by CORS, scheme://host[:port] (repeatable)",
+            help: "A browser origin allowed by CORS, scheme://host[:port] (repeatable, or comma-separated)",
             none: Some(("no-cors", "Allow no CORS origin (the default answer, given explicitly)")),
         },
         widget: Origins,
@@ -293,7 +292,7 @@ questions! {
         flag: Flag::List {
             long: "locale",
             value_name: "TAG",
-            help: "A locale to ship, e.g. fr or pt-BR (repeatable; en is always included)",
+            help: "A locale to ship, e.g. fr or pt-BR (repeatable, or comma-separated; en is always included)",
             none: None,
         },
         widget: Locales,
@@ -341,7 +340,7 @@ impl PartialAnswers {
         let invalid = |problem: String| {
             InputError::new(
                 format!("answers file {} is invalid: {problem}", path.display()),
-                "keys are name, database, cors_origins, locales, default_locale, docs, extra (see docs/answers.md)",
+                "keys are name, database, cors_origins, locales, default_locale, docs, extra (see \"starter new\" in the README)",
             )
         };
         let mut answers = Self::from_toml(&text).map_err(invalid)?;
@@ -382,7 +381,18 @@ impl PartialAnswers {
     /// default; without, it is an error naming the flag to pass. Every answer is then
     /// validated.
     pub fn finish(
+        self,
+        manifest: &Manifest,
+        available_locales: &[String],
+        use_defaults: bool,
+    ) -> Result<Answers, InputError> {
+        self.finish_for(Command::New, manifest, available_locales, use_defaults)
+    }
+
+    /// `finish`, naming in a missing answer's message what `command` takes to give it.
+    pub fn finish_for(
         mut self,
+        command: Command,
         manifest: &Manifest,
         available_locales: &[String],
         use_defaults: bool,
@@ -408,6 +418,11 @@ impl PartialAnswers {
             if use_defaults {
                 let default = manifest_default(manifest, question)?;
                 self.set_text(question.key, &default)?;
+            } else if command == Command::Update {
+                missing.push(format!(
+                    "`{}`: pass -d {}=VALUE",
+                    question.key, question.key
+                ));
             } else {
                 missing.push(question.missing.to_string());
             }
@@ -424,10 +439,10 @@ impl PartialAnswers {
             }
         }
         if !missing.is_empty() {
-            return Err(missing_error(missing));
+            return Err(missing_error(missing, command));
         }
         let Some(mut answers) = self.complete(name) else {
-            return Err(missing_error(missing));
+            return Err(missing_error(missing, command));
         };
         answers.cors_origins = answers
             .cors_origins
@@ -440,13 +455,25 @@ impl PartialAnswers {
     }
 }
 
-fn missing_error(missing: Vec<String>) -> InputError {
+/// The command completing the answers: what it takes to give one differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    New,
+    Update,
+}
+
+fn missing_error(missing: Vec<String>, command: Command) -> InputError {
     InputError::new(
         format!(
             "missing answers and no terminal to ask them on:\n    - {}",
             missing.join("\n    - ")
         ),
-        "pass the flags above, or --yes to take the defaults, or --answers FILE",
+        match command {
+            Command::New => {
+                "pass the flags above, or --yes to take the defaults, or --answers FILE"
+            }
+            Command::Update => "pass the -d answers above, or --yes to take the defaults",
+        },
     )
 }
 

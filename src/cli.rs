@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, TypedValueParser};
 use clap::{Arg, ArgAction, Args, Parser, Subcommand};
 
 use crate::answers::{Database, Flag, PartialAnswers, QUESTIONS};
@@ -73,6 +73,10 @@ pub struct NewArgs {
     #[arg(long)]
     pub no_git: bool,
 
+    /// Create the project's git repository even inside another git work tree (nested).
+    #[arg(long)]
+    pub allow_nested_git: bool,
+
     /// Render a team's template: a directory, or a git URL (with --ref).
     #[arg(long, value_name = "PATH|GIT_URL")]
     pub template: Option<String>,
@@ -101,8 +105,14 @@ pub struct VerifyFlags {
     )]
     pub database_url: Option<String>,
 
-    /// The build cache shared by every verified project.
-    #[arg(long, env = "STARTER_TARGET_DIR", value_name = "DIR")]
+    /// The build cache shared by every verified project [default:
+    /// ~/.cache/rust-api-starter/target]
+    #[arg(
+        long,
+        env = "STARTER_TARGET_DIR",
+        value_name = "DIR",
+        hide_env_values = true
+    )]
     pub target_dir: Option<PathBuf>,
 
     /// One line per phase, no live display.
@@ -110,11 +120,30 @@ pub struct VerifyFlags {
     pub quiet: bool,
 }
 
+impl VerifyArgs {
+    /// `-p DIR`, or the positional DIR, or the current directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self.project
+            .as_deref()
+            .or(self.dir_positional.as_deref())
+            .unwrap_or(std::path::Path::new("."))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The project directory (with its starter.toml).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    /// The project directory (with its starter.toml), as for check, diff and update.
+    #[arg(
+        long = "project",
+        short = 'p',
+        value_name = "DIR",
+        conflicts_with = "dir_positional"
+    )]
+    pub project: Option<PathBuf>,
+
+    /// The project directory, given without -p (the same).
+    #[arg(value_name = "DIR", id = "dir_positional")]
+    pub dir_positional: Option<PathBuf>,
 
     #[command(flatten)]
     pub flags: VerifyFlags,
@@ -135,7 +164,7 @@ pub struct MatrixArgs {
     pub no_docs: bool,
 
     /// Locales of every configuration (repeatable; en is always included).
-    #[arg(long = "locale", value_name = "TAG")]
+    #[arg(long = "locale", value_name = "TAG", value_parser = LocaleTag)]
     pub locales: Vec<String>,
 
     /// PostgreSQL server for the postgres configurations.
@@ -156,8 +185,14 @@ pub struct MatrixArgs {
     )]
     pub mysql_url: Option<String>,
 
-    /// The build cache shared by every configuration.
-    #[arg(long, env = "STARTER_TARGET_DIR", value_name = "DIR")]
+    /// The build cache shared by every configuration [default:
+    /// ~/.cache/rust-api-starter/target]
+    #[arg(
+        long,
+        env = "STARTER_TARGET_DIR",
+        value_name = "DIR",
+        hide_env_values = true
+    )]
     pub target_dir: Option<PathBuf>,
 
     /// Write a JUnit XML report.
@@ -212,7 +247,7 @@ impl Args for QuestionFlags {
                     value_name,
                     help,
                 } => {
-                    let arg = flag_arg(long, help).value_name(value_name);
+                    let arg = completed(question.key, flag_arg(long, help)).value_name(value_name);
                     cmd.arg(match (question.choices)() {
                         Some(choices) => arg.value_parser(PossibleValuesParser::new(choices)),
                         None => arg,
@@ -224,7 +259,7 @@ impl Args for QuestionFlags {
                     help,
                     none,
                 } => {
-                    let arg = flag_arg(long, help)
+                    let arg = completed(question.key, flag_arg(long, help))
                         .value_name(value_name)
                         .action(ArgAction::Append);
                     match none {
@@ -257,6 +292,41 @@ impl Args for QuestionFlags {
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
         Self::augment_args(cmd)
+    }
+}
+
+/// A locale flag completes to the embedded template's locales (not to file names).
+fn completed(key: &str, arg: Arg) -> Arg {
+    match key {
+        "locales" | "default_locale" => arg.value_parser(LocaleTag),
+        _ => arg,
+    }
+}
+
+/// Any locale tag, offering the embedded template's locales to shell completion and `--help`.
+/// None is refused here: a team's template may ship others, and every answer is checked
+/// against the template actually used.
+#[derive(Debug, Clone, Copy)]
+struct LocaleTag;
+
+impl TypedValueParser for LocaleTag {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::template::embedded_locales()
+                .into_iter()
+                .map(PossibleValue::new),
+        ))
     }
 }
 

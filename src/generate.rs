@@ -19,7 +19,7 @@ pub enum GenerateError {
     Input(#[from] InputError),
     #[error(transparent)]
     Template(#[from] TemplateError),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -129,30 +129,31 @@ pub fn generate(
     options: &Options,
 ) -> Result<Generated, GenerateError> {
     check_target(&options.target)?;
-    let parent = match options.target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    // An existing (empty) target is filled in place: it may be the current directory (`-o .`)
+    // or a mount point, which cannot be replaced. Otherwise the missing parents are created,
+    // and removed again if anything fails.
+    let fill_in_place = options.target.is_dir();
+    let mut created_parents = None;
+    let staging_parent = if fill_in_place {
+        options.target.clone()
+    } else {
+        let parent = match options.target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        created_parents = CreatedDirs::create(&parent)?;
+        parent
     };
-    if !parent.is_dir() {
-        return Err(InputError::new(
-            format!("the parent directory {} does not exist", parent.display()),
-            format!(
-                "create it first (mkdir -p {}) or choose another --output",
-                parent.display()
-            ),
-        )
-        .into());
-    }
     let files = render_files(template, answers)?;
     let staging = tempfile::Builder::new()
         .prefix(".starter-")
-        .tempdir_in(&parent)
-        .map_err(io_err(&parent))?;
+        .tempdir_in(&staging_parent)
+        .map_err(io_err(&staging_parent))?;
     let root = staging.path();
     let _registered = StagingRegistration::new(root);
 
     write_files(root, &files)?;
-    let wrote_dotenv = write_dotenv(root, &files)?;
+    let wrote_dotenv = write_dotenv(root, &files, answers.docs)?;
     let record = record(template, answers).to_toml()?;
     write_file(root, RECORD_FILE, record.as_bytes())?;
     let git = if options.git {
@@ -160,25 +161,29 @@ pub fn generate(
     } else {
         GitOutcome::Disabled
     };
-    set_mode(root, 0o755)?;
+    if !fill_in_place {
+        set_mode(root, 0o755)?;
+    }
 
-    // Only now does the project appear under its name; an empty target dir is replaced. The
-    // registry's lock is held across the rename, so an interrupt either removes the staging
-    // directory before it or finds the project complete after it.
+    // Only now does the project appear under its name. The registry's lock is held across the
+    // move, so an interrupt either removes the staging directory before it or finds the project
+    // complete after it.
     let mut current = STAGING.lock().unwrap_or_else(PoisonError::into_inner);
     if !current.remove(root) {
         return Err(GenerateError::Interrupted);
     }
     let staged = staging.keep();
-    if options.target.is_dir() {
-        let _ = std::fs::remove_dir(&options.target);
-    }
-    if let Err(source) = std::fs::rename(&staged, &options.target) {
+    let placed = if fill_in_place {
+        move_entries(&staged, &options.target)
+    } else {
+        std::fs::rename(&staged, &options.target).map_err(io_err(&options.target))
+    };
+    if let Err(e) = placed {
         let _ = std::fs::remove_dir_all(&staged);
-        return Err(GenerateError::Io {
-            path: options.target.clone(),
-            source,
-        });
+        return Err(e);
+    }
+    if let Some(created) = created_parents.as_mut() {
+        created.keep();
     }
     drop(current);
     let mut names: Vec<String> = files.into_iter().map(|f| f.path).collect();
@@ -189,6 +194,64 @@ pub fn generate(
         wrote_dotenv,
         git,
     })
+}
+
+/// Moves every entry of `from` into the empty directory `into`, then removes `from`. On a
+/// failure the entries already moved are removed again, so `into` is left empty.
+fn move_entries(from: &Path, into: &Path) -> Result<(), GenerateError> {
+    let mut moved = Vec::new();
+    let result = (|| {
+        for entry in std::fs::read_dir(from).map_err(io_err(from))? {
+            let entry = entry.map_err(io_err(from))?;
+            let dest = into.join(entry.file_name());
+            std::fs::rename(entry.path(), &dest).map_err(io_err(&dest))?;
+            moved.push(dest);
+        }
+        std::fs::remove_dir(from).map_err(io_err(from))
+    })();
+    if result.is_err() {
+        for path in moved {
+            let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+        }
+    }
+    result
+}
+
+/// The directories `create` made for a missing parent (`-o deep/a/b`), removed again when
+/// dropped unless `keep` was called: a failed run leaves no trace.
+struct CreatedDirs {
+    topmost: Option<PathBuf>,
+}
+
+impl CreatedDirs {
+    fn create(dir: &Path) -> Result<Option<Self>, GenerateError> {
+        let topmost = dir
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .take_while(|a| !a.exists())
+            .last()
+            .map(Path::to_path_buf);
+        let Some(topmost) = topmost else {
+            return Ok(None);
+        };
+        let guard = Self {
+            topmost: Some(topmost),
+        };
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        Ok(Some(guard))
+    }
+
+    fn keep(&mut self) {
+        self.topmost = None;
+    }
+}
+
+impl Drop for CreatedDirs {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.topmost {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// The staging directories of the `generate` calls in progress, for `abandon_staging`.
@@ -274,13 +337,13 @@ fn write_file(root: &Path, rel: &str, contents: &[u8]) -> Result<(), GenerateErr
 }
 
 /// `.env` with a fresh secret, readable by the owner only.
-fn write_dotenv(root: &Path, files: &[RenderedFile]) -> Result<bool, GenerateError> {
+fn write_dotenv(root: &Path, files: &[RenderedFile], docs: bool) -> Result<bool, GenerateError> {
     let Some(example) = files.iter().find(|f| f.path == ".env.example") else {
         return Ok(false);
     };
     let secret = crate::secret::jwt_secret().map_err(GenerateError::Random)?;
     let example = String::from_utf8_lossy(&example.contents);
-    let Some(dotenv) = crate::secret::dotenv_from_example(&example, &secret) else {
+    let Some(dotenv) = crate::secret::dotenv_from_example(&example, &secret, docs) else {
         return Ok(false);
     };
     let path = root.join(".env");

@@ -23,6 +23,17 @@ pub enum GitError {
     Failed { args: String, stderr: String },
 }
 
+/// The top of the git work tree that `dir` (which may not exist yet: its nearest existing
+/// ancestor is asked) lies in, if any. `None` too when git is missing.
+pub fn enclosing_work_tree(dir: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(dir).ok()?;
+    let existing = absolute.ancestors().find(|a| a.is_dir())?;
+    let top = Git::new(existing)
+        .run(["rev-parse", "--show-toplevel"])
+        .ok()?;
+    (!top.is_empty()).then(|| PathBuf::from(top))
+}
+
 #[derive(Debug, Clone)]
 pub struct Git {
     dir: PathBuf,

@@ -1,4 +1,5 @@
-//! Ctrl-C (or SIGTERM) while `starter new` writes a project: remove what was written, exit 130.
+//! Ctrl-C (or SIGTERM) while `starter new` asks or writes a project: show the cursor again,
+//! remove what was written, exit 130.
 
 use starter::generate;
 
@@ -20,6 +21,11 @@ pub fn watch_new() -> std::io::Result<InterruptWatch> {
     };
     runtime.spawn(async move {
         interrupted.await;
+        // A prompt may have hidden the cursor (dialoguer does in a select).
+        let term = console::Term::stderr();
+        if term.is_term() {
+            let _ = term.show_cursor();
+        }
         if generate::abandon_staging() {
             eprintln!("interrupted: the partly written project was removed");
         } else {

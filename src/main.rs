@@ -11,6 +11,7 @@ use clap::Parser;
 use starter::cli::Cli;
 use starter::error::InputError;
 use starter::generate::GenerateError;
+use starter::prompt::PromptError;
 use starter::source::SourceError;
 use starter::update::UpdateError;
 use starter::verify::VerifyError;
@@ -55,6 +56,8 @@ impl Failure {
             (e.is_input(), false)
         } else if let Some(e) = cause.downcast_ref::<VerifyError>() {
             (e.is_input(), e.is_interrupted())
+        } else if let Some(e) = cause.downcast_ref::<PromptError>() {
+            (false, e.is_interrupted())
         } else if let Some(e) = cause.downcast_ref::<UpdateError>() {
             (e.is_input(), false)
         } else {

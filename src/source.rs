@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Where the cache keeps the remote's HEAD (its default branch).
+const REMOTE_HEAD: &str = "refs/starter/remote-head";
+
 use crate::error::{InputError, TemplateError};
 use crate::git::{Git, GitError};
 use crate::template::{Template, TemplateSource};
@@ -190,7 +193,7 @@ impl GitCache {
         Ok(Self { git })
     }
 
-    /// Versions tagged in the repository (`vX.Y.Z` or `X.Y.Z`), newest last.
+    /// Versions tagged in the repository (other tags, such as `v1`, are no versions) (`vX.Y.Z` or `X.Y.Z`), newest last.
     pub fn versions(&self) -> Result<Vec<(semver::Version, String)>, SourceError> {
         let tags = self.git.run(["tag", "--list"])?;
         let mut versions: Vec<(semver::Version, String)> = tags
@@ -211,7 +214,7 @@ impl GitCache {
             Some(r) => r.to_string(),
             None => match self.versions()?.pop() {
                 Some((_, tag)) => tag,
-                None => "refs/starter/remote-head".to_string(),
+                None => REMOTE_HEAD.to_string(),
             },
         };
         for candidate in [
@@ -257,7 +260,12 @@ impl GitCache {
         let mut template = Template::from_dir(scratch.path())?;
         template.source = TemplateSource::Git {
             url: url.to_string(),
-            reference: reference.trim_start_matches("refs/starter/").to_string(),
+            // The remote's default branch is recorded as git names it, not by our ref's name.
+            reference: if reference == REMOTE_HEAD {
+                "HEAD".to_string()
+            } else {
+                reference.to_string()
+            },
             commit: commit.to_string(),
         };
         Ok(template)

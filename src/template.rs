@@ -153,6 +153,23 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<TemplateFile>) {
     }
 }
 
+/// The locales the embedded template ships, `en` first: what shell completion offers.
+pub fn embedded_locales() -> Vec<&'static str> {
+    let mut tags: Vec<&'static str> = EMBEDDED
+        .get_dir("locales")
+        .into_iter()
+        .flat_map(|dir| dir.files())
+        .filter_map(|f| {
+            f.path()
+                .to_str()?
+                .strip_prefix("locales/")?
+                .strip_suffix(".json")
+        })
+        .collect();
+    tags.sort_by_key(|t| (*t != "en", *t));
+    tags
+}
+
 /// The embedded template's manifest, parsed once: where a built-in question that a team's
 /// template does not declare takes its prompt and default from.
 pub fn embedded_manifest() -> Option<&'static Manifest> {

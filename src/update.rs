@@ -147,6 +147,43 @@ pub fn check(record: &ProjectRecord) -> Result<Standing, UpdateError> {
     })
 }
 
+/// Whether `template` is the version the project is already on: then `check` says up to date,
+/// and `diff` and `update` (without `--ref`) have nothing to do, so that the three agree.
+pub fn is_current(record: &ProjectRecord, template: &Template) -> bool {
+    semver::Version::parse(&record.starter.template_version)
+        .is_ok_and(|current| version_of(template) == current)
+}
+
+/// The conflicted files of a merge in progress (an update half done), if there is one.
+pub fn merge_in_progress(dir: &Path) -> Option<Vec<String>> {
+    let git = Git::new(dir);
+    git.run(["rev-parse", "--quiet", "--verify", "MERGE_HEAD"])
+        .ok()?;
+    let files = git
+        .run(["diff", "--name-only", "--diff-filter=U"])
+        .unwrap_or_default();
+    Some(files.lines().map(str::to_string).collect())
+}
+
+/// Refuses to check or update while a merge is in progress: the project is between versions.
+pub fn refuse_mid_merge(dir: &Path) -> Result<(), InputError> {
+    match merge_in_progress(dir) {
+        None => Ok(()),
+        Some(files) => Err(InputError::new(
+            format!(
+                "an update is half done: git is still merging in {}{}",
+                dir.display(),
+                if files.is_empty() {
+                    String::new()
+                } else {
+                    format!(", with conflicts in: {}", files.join(", "))
+                }
+            ),
+            "resolve the conflicts, `git add` them and `git commit` (or `git merge --abort` to undo the update), then run it again",
+        )),
+    }
+}
+
 /// Questions the new template asks that the recorded answers do not cover.
 pub fn new_questions(answers: &Answers, template: &Template) -> Vec<String> {
     template
@@ -161,6 +198,7 @@ pub fn new_questions(answers: &Answers, template: &Template) -> Vec<String> {
 /// Opens the project's repository and checks that an update can run there.
 pub fn open_project(dir: &Path) -> Result<(Git, ProjectRecord), UpdateError> {
     let record = crate::record::read(dir)?;
+    refuse_mid_merge(dir)?;
     let git = Git::new(dir);
     if git.run(["rev-parse", "--git-dir"]).is_err() {
         return Err(InputError::new(

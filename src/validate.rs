@@ -91,15 +91,19 @@ pub fn project_name(name: &str) -> Result<(), InputError> {
     Ok(())
 }
 
-/// A CORS origin: `http(s)://host[:port]` and nothing else. Returns it normalized (lower case).
+/// A CORS origin: `http(s)://host[:port]` and nothing else. Returns it as a browser sends it in
+/// `Origin`, so that an exact comparison matches: surrounding blanks trimmed, scheme and host
+/// in lower case, one trailing `/` dropped, and the scheme's default port (`:443` for https,
+/// `:80` for http) dropped. The generated API's `CORS_ALLOWED_ORIGINS` applies the same rule.
 pub fn cors_origin(origin: &str) -> Result<String, InputError> {
     let fix = "write an origin as scheme://host[:port] with http or https, e.g. https://app.example.com or http://localhost:3000";
     let bad = |why: &str| InputError::new(format!("CORS origin `{origin}` {why}"), fix);
     let lower = origin.trim().to_ascii_lowercase();
-    let rest = if let Some(rest) = lower.strip_prefix("https://") {
-        rest
+    let lower = lower.strip_suffix('/').unwrap_or(&lower);
+    let (scheme, default_port, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        ("https", 443, rest)
     } else if let Some(rest) = lower.strip_prefix("http://") {
-        rest
+        ("http", 80, rest)
     } else {
         return Err(bad("must start with http:// or https://"));
     };
@@ -118,11 +122,13 @@ pub fn cors_origin(origin: &str) -> Result<String, InputError> {
         Some((host, port)) => (host, Some(port)),
         None => (rest, None),
     };
-    if let Some(port) = port
-        && !matches!(port.parse::<u32>(), Ok(1..=65535))
-    {
-        return Err(bad("has an invalid port (1-65535)"));
-    }
+    let port = match port {
+        None => None,
+        Some(digits) => match digits.parse::<u32>() {
+            Ok(n @ 1..=65535) if digits.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => return Err(bad("has an invalid port (1-65535)")),
+        },
+    };
     let host_ok = !host.is_empty()
         && host.split('.').all(|label| {
             !label.is_empty()
@@ -134,21 +140,53 @@ pub fn cors_origin(origin: &str) -> Result<String, InputError> {
     if !host_ok {
         return Err(bad("has an invalid host name"));
     }
-    Ok(lower)
+    Ok(match port {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 pub fn locale(tag: &str, available: &[String]) -> Result<(), InputError> {
     if available.iter().any(|a| a == tag) {
-        Ok(())
-    } else {
-        Err(InputError::new(
-            format!("locale `{tag}` is not shipped with the template"),
-            format!(
-                "choose among: {} (see `starter locales`)",
-                available.join(", ")
-            ),
-        ))
+        return Ok(());
     }
+    let among = format!(
+        "choose among: {} (see `starter locales`)",
+        available.join(", ")
+    );
+    let fix = match locale_suggestions(tag, available).as_slice() {
+        [] => among,
+        close => format!("did you mean {}? Or {among}", close.join(" or ")),
+    };
+    Err(InputError::new(
+        format!("locale `{tag}` is not shipped with the template"),
+        fix,
+    ))
+}
+
+/// The shipped tags close to `tag`: the same but for case (`FR` -> `fr`, `pt-br` -> `pt-BR`),
+/// else those of the same language (`pt` -> `pt-BR`, `fr-CA` -> `fr`).
+fn locale_suggestions<'a>(tag: &str, available: &'a [String]) -> Vec<&'a str> {
+    let same_case: Vec<&str> = available
+        .iter()
+        .filter(|a| a.eq_ignore_ascii_case(tag))
+        .map(String::as_str)
+        .collect();
+    if !same_case.is_empty() {
+        return same_case;
+    }
+    let language = |t: &str| {
+        t.split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let wanted = language(tag);
+    available
+        .iter()
+        .filter(|a| !wanted.is_empty() && language(a) == wanted)
+        .map(String::as_str)
+        .collect()
 }
 
 #[cfg(test)]
@@ -180,21 +218,64 @@ mod tests {
     }
 
     #[test]
+    fn unknown_locales_suggest_the_shipped_ones_close_to_them() {
+        let shipped: Vec<String> = ["en", "fr", "pt-BR"].map(String::from).to_vec();
+        let fix = |tag: &str| locale(tag, &shipped).unwrap_err().fix;
+        assert!(
+            fix("pt").starts_with("did you mean pt-BR?"),
+            "{}",
+            fix("pt")
+        );
+        assert!(fix("FR").starts_with("did you mean fr?"), "{}", fix("FR"));
+        assert!(
+            fix("pt-br").starts_with("did you mean pt-BR?"),
+            "{}",
+            fix("pt-br")
+        );
+        assert!(
+            fix("fr_CA").starts_with("did you mean fr?"),
+            "{}",
+            fix("fr_CA")
+        );
+        assert!(
+            fix("xx").starts_with("choose among: en, fr, pt-BR"),
+            "{}",
+            fix("xx")
+        );
+    }
+
+    #[test]
     fn origins() {
         assert_eq!(
             cors_origin("https://App.Example.com").unwrap(),
             "https://app.example.com"
         );
+        // As a browser sends it: default ports and a lone trailing slash dropped.
+        for (given, stored) in [
+            ("https://app.example.com:443", "https://app.example.com"),
+            ("HTTPS://App.Example.com:443/", "https://app.example.com"),
+            ("http://localhost:80", "http://localhost"),
+            ("http://localhost:443", "http://localhost:443"),
+            ("https://x.com:80", "https://x.com:80"),
+            ("https://x.com:08443", "https://x.com:8443"),
+            ("http://localhost:3000/", "http://localhost:3000"),
+            (" https://x.com ", "https://x.com"),
+        ] {
+            assert_eq!(cors_origin(given).unwrap(), stored, "{given}");
+        }
         assert!(cors_origin("http://localhost:3000").is_ok());
         assert!(cors_origin("http://127.0.0.1:8080").is_ok());
         for bad in [
             "app.example.com",
             "ftp://x.com",
             "https://*.example.com",
-            "https://x.com/",
+            "https://x.com//",
             "https://x.com/path",
+            "https://x.com/path/",
             "https://x.com:0",
             "https://x.com:99999",
+            "https://x.com:+80",
+            "https://x.com:",
             "https://user@x.com",
             "https://",
             "*",

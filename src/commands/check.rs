@@ -12,6 +12,7 @@ pub const BEHIND: u8 = 3;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let record = starter::record::read(&args.dir).context("starter check")?;
+    update::refuse_mid_merge(&args.dir)?;
     match update::check(&record)? {
         Standing::UpToDate { version } => {
             println!("up to date: template {version}");

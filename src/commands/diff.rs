@@ -8,6 +8,13 @@ use starter::update;
 pub fn run(args: &UpdateArgs) -> anyhow::Result<()> {
     let (git, record) = update::open_project(&args.dir)?;
     let template = update::target_template(&record, &super::update::target(args))?;
+    if args.reference.is_none() && update::is_current(&record, &template) {
+        println!(
+            "No changes: the project is on template {} ({}) already.",
+            record.starter.template_version, template.source
+        );
+        return Ok(());
+    }
     let answers = super::update::answers_for(&record, &template, args)?;
     let patch = update::diff(&git, &template, &answers)?;
     let mut out = std::io::stdout().lock();

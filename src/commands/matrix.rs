@@ -54,6 +54,7 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
         target_dir: args
             .target_dir
             .clone()
+            .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or_else(starter::dirs::default_target_dir),
         postgres_url: args.postgres_url.clone(),
         mysql_url: args.mysql_url.clone(),

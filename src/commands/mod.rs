@@ -17,7 +17,7 @@ use starter::cli::Command;
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::New(args) => new::run(args),
-        Command::Verify(args) => verify::run(&args.dir, &args.flags),
+        Command::Verify(args) => verify::run(args.dir(), &args.flags),
         Command::Matrix(args) => matrix::run(args),
         Command::Update(args) => update::run(&args),
         Command::Diff(args) => diff::run(&args),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use starter::answers::{Answers, Database, PartialAnswers};
 use starter::cli::NewArgs;
+use starter::error::InputError;
 use starter::generate::{self, GitOutcome};
 use starter::source::{self, SourceSpec};
 use starter::{prompt, validate};
@@ -19,20 +20,24 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
     };
     let mut partial = from_file.overridden_by(args.partial_answers()?);
 
-    // Fail on a bad name or an occupied directory before asking anything.
+    // Fail on a bad name or an unusable directory before asking anything (or, for a name
+    // typed at the prompt, as soon as it is typed).
+    let check_name = |name: &str| check_target(&args, name);
     if let Some(name) = &partial.name {
         validate::project_name(name)?;
-        generate::check_target(&target_dir(&args, name))?;
+        check_name(name)?;
     }
-    if !args.yes && prompt::is_interactive() {
-        partial = prompt::ask_missing(partial, &template.manifest, &available)?;
-    }
-    let answers = partial.finish(&template.manifest, &available, args.yes)?;
-    let target = target_dir(&args, &answers.name);
-    // Without it, Ctrl-C while the project is written would leave the staging directory.
+    // Without it, Ctrl-C at a prompt would leave the cursor hidden, and Ctrl-C while the
+    // project is written would leave the staging directory.
     let watch = crate::interrupt::watch_new()
         .map_err(|e| eprintln!("warning: Ctrl-C will not clean up a partly written project: {e}"))
         .ok();
+    if !args.yes && prompt::is_interactive() {
+        partial = prompt::ask_missing(partial, &template.manifest, &available, &check_name)?;
+    }
+    let answers = partial.finish(&template.manifest, &available, args.yes)?;
+    let target = target_dir(&args, &answers.name);
+    check_target(&args, &answers.name)?;
     let generated = generate::generate(
         &template,
         &answers,
@@ -53,6 +58,29 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
 
 fn target_dir(args: &NewArgs, name: &str) -> PathBuf {
     args.output.clone().unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// The project's directory is free, and its repository would not be nested in another one
+/// (which `git status` there would then list as an untracked directory) unless asked for.
+fn check_target(args: &NewArgs, name: &str) -> Result<(), InputError> {
+    let target = target_dir(args, name);
+    generate::check_target(&target)?;
+    if args.no_git || args.allow_nested_git {
+        return Ok(());
+    }
+    match starter::git::enclosing_work_tree(&target) {
+        Some(outer) => Err(InputError::new(
+            format!(
+                "{} is inside the git work tree {}: its own repository would be nested in it",
+                target.display(),
+                outer.display()
+            ),
+            format!(
+                "generate it elsewhere (e.g. -o ../{name}), or pass --allow-nested-git (or --no-git for no repository of its own)"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::Result<()> {
@@ -96,6 +124,12 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
             out,
             "  cargo run        # needs the {db} server named by DATABASE_URL in .env"
         )?,
+    }
+    if answers.docs && generated.wrote_dotenv {
+        writeln!(
+            out,
+            "  then open        http://127.0.0.1:8080/docs (Swagger UI) and /openapi.json\n                   (DOCS_ENABLED=true in .env; .env.example and the Dockerfile keep them off)"
+        )?;
     }
     writeln!(out, "  cargo test       # the security test suite")?;
     writeln!(

@@ -1,6 +1,6 @@
 //! `starter update`: render the newer template version and let git merge it.
 
-use starter::answers::{Answers, PartialAnswers};
+use starter::answers::{Answers, Command, PartialAnswers};
 use starter::cli::{UpdateArgs, parse_defines};
 use starter::prompt;
 use starter::record::ProjectRecord;
@@ -22,9 +22,11 @@ pub(super) fn answers_for(
         && prompt::is_interactive()
         && !update::new_questions(&record.answers, template).is_empty()
     {
-        partial = prompt::ask_missing(partial, &template.manifest, &available)?;
+        // Ctrl-C at a prompt restores the terminal and exits 130.
+        let _watch = crate::interrupt::watch_new().ok();
+        partial = prompt::ask_missing(partial, &template.manifest, &available, &|_| Ok(()))?;
     }
-    Ok(partial.finish(&template.manifest, &available, args.yes)?)
+    Ok(partial.finish_for(Command::Update, &template.manifest, &available, args.yes)?)
 }
 
 pub(super) fn target(args: &UpdateArgs) -> Target {
@@ -37,8 +39,15 @@ pub(super) fn target(args: &UpdateArgs) -> Target {
 pub fn run(args: &UpdateArgs) -> anyhow::Result<()> {
     let (git, record) = update::open_project(&args.dir)?;
     let template = update::target_template(&record, &target(args))?;
-    let answers = answers_for(&record, &template, args)?;
     let from = &record.starter.template_version;
+    if args.reference.is_none() && update::is_current(&record, &template) {
+        println!(
+            "Already up to date: the project is on template {from} ({}); nothing merged.",
+            template.source
+        );
+        return Ok(());
+    }
+    let answers = answers_for(&record, &template, args)?;
     let to = template
         .manifest
         .template_version()

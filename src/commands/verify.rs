@@ -12,6 +12,7 @@ fn verify_options(dir: &Path, flags: &VerifyFlags, label: String) -> VerifyOptio
         target_dir: flags
             .target_dir
             .clone()
+            .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or_else(starter::dirs::default_target_dir),
         quiet: flags.quiet,
         label,
@@ -29,20 +30,18 @@ pub fn run(dir: &Path, flags: &VerifyFlags) -> anyhow::Result<()> {
     verify::prepare(&options)?;
     let progress = Progress::detect(flags.quiet);
     let report = verify::runtime()?.block_on(verify::verify(&options, &progress))?;
-    if let Some(failed) = report.failure() {
-        eprintln!(
-            "--- {} output ---\n{}\n---",
-            failed.phase.name(),
-            failed.log.trim_end()
-        );
-    }
+    // The summary first, then what failed right under it.
     print!("{}", report.summary());
+    print!("{}", report.failure_details());
+    let failed: Vec<&str> = report.failures().map(|p| p.phase.name()).collect();
     anyhow::ensure!(
         report.ok(),
         "verification failed at {}",
-        report
-            .failure()
-            .map_or("an unknown phase", |p| p.phase.name())
+        if failed.is_empty() {
+            "an unknown phase".to_string()
+        } else {
+            failed.join(", ")
+        }
     );
     Ok(())
 }

@@ -71,36 +71,28 @@ impl CargoRun<'_> {
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
 
-        // Both pipes are drained concurrently (a full pipe would block cargo), each in a loop
-        // of its own that awaits its reads.
+        // Both pipes are drained concurrently (a full pipe would block cargo), into one log in
+        // the order the lines come (cargo's `Running tests/...` on stderr among the results).
         let mut out = Output::default();
-        let read_stdout = async {
-            if let Some(stdout) = stdout {
-                let mut lines = BufReader::new(stdout).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    out.stdout_line(&line, phase, self.total_crates, progress);
-                }
-            }
-        };
-        let read_stderr = async {
-            let mut log = Vec::new();
-            if let Some(stderr) = stderr {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    log.push(line);
-                }
-            }
-            log
-        };
         let collect = async {
-            let ((), stderr_log) = tokio::join!(read_stdout, read_stderr);
-            (child.wait().await, stderr_log)
+            let mut stdout = stdout.map(|s| BufReader::new(s).lines());
+            let mut stderr = stderr.map(|s| BufReader::new(s).lines());
+            loop {
+                tokio::select! {
+                    Some(line) = next_line(&mut stdout) => {
+                        out.stdout_line(&line, phase, self.total_crates, progress);
+                    }
+                    Some(line) = next_line(&mut stderr) => out.log.push(line),
+                    else => break,
+                }
+            }
+            child.wait().await
         };
-        let (status, stderr_log) = tokio::select! {
-            (status, log) = collect => (status.map_err(CargoError::Spawn)?, log),
+        let status = tokio::select! {
+            status = collect => status.map_err(CargoError::Spawn)?,
             _ = tokio::signal::ctrl_c() => return Err(CargoError::Interrupted),
         };
-        out.log.extend(stderr_log);
+        let failure_output = failing_tests_output(&out.log);
         let result = PhaseResult {
             phase,
             ok: status.success(),
@@ -108,10 +100,64 @@ impl CargoRun<'_> {
             log: out.log.join("\n"),
             tests_passed: out.passed,
             tests_failed: out.failed,
+            failure_output,
         };
         progress.finish(self.label, phase, result.ok, result.duration);
         Ok(result)
     }
+}
+
+/// The next line of a pipe; `None` once it is closed (and then the pipe is dropped, so that a
+/// `select!` branch on it is disabled).
+async fn next_line<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut Option<tokio::io::Lines<R>>,
+) -> Option<String> {
+    let line = lines.as_mut()?.next_line().await.ok().flatten();
+    if line.is_none() {
+        *lines = None;
+    }
+    line
+}
+
+/// Each failing test's own output, from the harness's `---- NAME stdout ----` sections, with
+/// the backtrace left out (`RUST_BACKTRACE` reruns show it).
+pub fn failing_tests_output(log: &[String]) -> Vec<(String, String)> {
+    let mut sections: Vec<(String, String)> = Vec::new();
+    let mut in_backtrace = false;
+    let mut current: Option<usize> = None;
+    for line in log {
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" stdout ----"))
+        {
+            sections.push((name.to_string(), String::new()));
+            current = Some(sections.len() - 1);
+            in_backtrace = false;
+            continue;
+        }
+        let Some(i) = current else { continue };
+        if line == "failures:" || line.starts_with("test result:") {
+            current = None;
+            continue;
+        }
+        if line.starts_with("stack backtrace:") {
+            in_backtrace = true;
+            continue;
+        }
+        if in_backtrace {
+            if line.starts_with("note: Some details are omitted") {
+                in_backtrace = false;
+            }
+            continue;
+        }
+        let text = &mut sections[i].1;
+        text.push_str(line);
+        text.push('\n');
+    }
+    for (_, text) in &mut sections {
+        *text = text.trim().to_string();
+    }
+    sections
 }
 
 #[derive(Default)]
@@ -186,4 +232,48 @@ pub async fn total_crates(dir: &Path) -> Option<usize> {
     }
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
     meta["resolve"]["nodes"].as_array().map(Vec::len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failing_test_keeps_its_own_output_without_the_backtrace() {
+        let log: Vec<String> = "running 3 tests
+test a ... ok
+test b ... FAILED
+test c ... FAILED
+
+failures:
+
+---- b stdout ----
+
+thread 'b' panicked at tests/x.rs:3:5:
+left != right
+stack backtrace:
+   0: rust_begin_unwind
+note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.
+---- c stdout ----
+c broke
+
+failures:
+    b
+    c
+
+test result: FAILED. 1 passed; 2 failed"
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            failing_tests_output(&log),
+            [
+                (
+                    "b".to_string(),
+                    "thread 'b' panicked at tests/x.rs:3:5:\nleft != right".to_string()
+                ),
+                ("c".to_string(), "c broke".to_string()),
+            ]
+        );
+    }
 }

@@ -44,6 +44,8 @@ pub struct PhaseResult {
     pub log: String,
     pub tests_passed: usize,
     pub tests_failed: Vec<String>,
+    /// Each failing test's name and its own output (no backtrace).
+    pub failure_output: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +65,30 @@ impl VerifyReport {
     }
 
     pub fn failure(&self) -> Option<&PhaseResult> {
-        self.phases.iter().find(|p| !p.ok)
+        self.failures().next()
+    }
+
+    pub fn failures(&self) -> impl Iterator<Item = &PhaseResult> {
+        self.phases.iter().filter(|p| !p.ok)
+    }
+
+    /// What failed, to print under the summary: each failing test's own output, or the whole
+    /// output of a failing phase that has no failing test to show.
+    pub fn failure_details(&self) -> String {
+        let mut s = String::new();
+        for failed in self.failures() {
+            if failed.failure_output.is_empty() {
+                s.push_str(&format!(
+                    "--- {} output ---\n{}\n",
+                    failed.phase.name(),
+                    failed.log.trim_end()
+                ));
+            }
+            for (name, output) in &failed.failure_output {
+                s.push_str(&format!("--- test {name} ---\n{output}\n"));
+            }
+        }
+        s
     }
 
     pub fn duration(&self) -> Duration {
@@ -164,7 +189,7 @@ pub fn prepare(options: &VerifyOptions) -> Result<Database, InputError> {
     Ok(db)
 }
 
-/// Runs the phases in order and stops at the first failure.
+/// Runs every phase in order, also after a failure.
 pub async fn verify(
     options: &VerifyOptions,
     progress: &Progress,
@@ -196,13 +221,10 @@ async fn run_phases(
         database: db,
         phases: Vec::new(),
     };
+    // Every phase runs, failures or not, so that one report shows all of them (a fmt diff
+    // does not hide whether clippy and the tests pass).
     for phase in Phase::ALL {
-        let result = run.run(phase, progress).await?;
-        let ok = result.ok;
-        report.phases.push(result);
-        if !ok {
-            break;
-        }
+        report.phases.push(run.run(phase, progress).await?);
     }
     progress.done();
     Ok(report)

@@ -41,12 +41,10 @@ pub fn entries(dir: &Path) -> Vec<String> {
 
 /// One build cache for every generated project that the tests compile.
 pub fn shared_target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("STARTER_TARGET_DIR") {
-        return PathBuf::from(dir);
+    match std::env::var_os("STARTER_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => starter::dirs::default_target_dir(),
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("generated-projects")
 }
 
 /// Skips a test for want of an external tool, saying why; fails instead when

@@ -4,6 +4,7 @@
 mod api_docs;
 mod cargo_generate_compat;
 mod common;
+mod conventions;
 mod generated_project;
 mod new;
 mod prompts;

@@ -717,3 +717,151 @@ fn a_define_on_a_builtin_question_is_honoured_as_its_flag() {
         .code(2)
         .stderr(predicate::str::contains("oracle"));
 }
+
+/// Issue #14: origins are stored as browsers send them, and `--cors-origin a,b` is two.
+#[test]
+fn cors_origins_are_normalized_and_a_flag_value_may_list_several() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = generate(
+        tmp.path(),
+        "origins",
+        &[
+            "--yes",
+            "--cors-origin",
+            "HTTPS://App.Example.com:443/",
+            "--cors-origin",
+            "http://localhost:5173,http://localhost:80",
+        ],
+    );
+    let record = std::fs::read_to_string(out.join("starter.toml")).unwrap();
+    assert!(
+        record.contains(
+            r#"cors_origins = ["https://app.example.com", "http://localhost:5173", "http://localhost"]"#
+        ),
+        "{record}"
+    );
+    let env = std::fs::read_to_string(out.join(".env")).unwrap();
+    assert!(
+        env.contains(
+            "CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:5173,http://localhost\n"
+        ),
+        "{env}"
+    );
+}
+
+/// Issue #14: the docs a user chose are served by `cargo run` (.env), production defaults stay
+/// off, the summary says where they are, and `.env`'s comments speak of `.env`.
+#[test]
+fn dotenv_enables_the_chosen_docs_and_speaks_of_itself() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("docs-on");
+    starter()
+        .args(["new", "docs-on", "--yes", "--no-git", "--docs", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("http://127.0.0.1:8080/docs"));
+    let env = std::fs::read_to_string(out.join(".env")).unwrap();
+    let example = std::fs::read_to_string(out.join(".env.example")).unwrap();
+    assert!(env.contains("\nDOCS_ENABLED=true\n"), "{env}");
+    assert!(example.contains("\nDOCS_ENABLED=false\n"), "{example}");
+    assert!(!env.contains("Copy to .env"), "{env}");
+    assert!(!env.contains("too short on purpose"), "{env}");
+    assert!(env.contains("written by `starter new`"), "{env}");
+
+    let off = tmp.path().join("docs-off");
+    starter()
+        .args(["new", "docs-off", "--yes", "--no-git", "--no-docs", "-o"])
+        .arg(&off)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("8080/docs").not());
+    let env = std::fs::read_to_string(off.join(".env")).unwrap();
+    assert!(env.contains("\nDOCS_ENABLED=false\n"), "{env}");
+}
+
+/// Issue #14: `-o .` in an empty directory fills it (it cannot be replaced: it is the current
+/// directory), and `-o deep/a/b` creates the missing parents.
+#[test]
+fn output_may_be_the_current_empty_directory_or_under_missing_parents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let here = tmp.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    starter()
+        .current_dir(&here)
+        .args(["new", "here-api", "--yes", "-o", "."])
+        .assert()
+        .success();
+    assert!(here.join("Cargo.toml").is_file());
+    assert!(here.join(".git").is_dir());
+    assert!(
+        !entries(&here).iter().any(|e| e.starts_with(".starter-")),
+        "{:?}",
+        entries(&here)
+    );
+
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "deep-api", "--yes", "--no-git", "-o", "deep/a/b"])
+        .assert()
+        .success();
+    assert!(tmp.path().join("deep/a/b/Cargo.toml").is_file());
+
+    // A failure leaves none of the parents it made.
+    starter()
+        .current_dir(tmp.path())
+        .args([
+            "new", "bad-api", "--yes", "--no-git", "--locale", "xx", "-o", "new/x/y",
+        ])
+        .assert()
+        .code(2);
+    assert!(!tmp.path().join("new").exists());
+}
+
+/// Issue #14: a project inside another git work tree would get a nested repository: refused
+/// with exit 2 naming --allow-nested-git; --allow-nested-git and --no-git proceed.
+#[test]
+fn new_inside_a_git_work_tree_is_refused_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outer = tmp.path().join("outer");
+    std::fs::create_dir(&outer).unwrap();
+    run_ok(
+        std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(&outer),
+    );
+    starter()
+        .current_dir(&outer)
+        .args(["new", "inner", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside the git work tree"))
+        .stderr(predicate::str::contains("--allow-nested-git"));
+    assert_eq!(entries(&outer), [".git"]);
+    starter()
+        .current_dir(&outer)
+        .args(["new", "inner", "--yes", "--allow-nested-git"])
+        .assert()
+        .success();
+    assert!(outer.join("inner/.git").is_dir());
+    starter()
+        .current_dir(&outer)
+        .args(["new", "plain", "--yes", "--no-git"])
+        .assert()
+        .success();
+    assert!(!outer.join("plain/.git").exists());
+}
+
+/// Issue #14: an unknown locale suggests the shipped one it is close to.
+#[test]
+fn unknown_locales_suggest_the_close_shipped_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (given, suggested) in [("pt", "did you mean pt-BR?"), ("FR", "did you mean fr?")] {
+        starter()
+            .args(["new", "loc", "--yes", "--no-git", "--locale", given, "-o"])
+            .arg(tmp.path().join("loc"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(suggested));
+    }
+}

@@ -163,7 +163,12 @@ fn a_new_question_without_an_answer_names_its_flag_and_changes_nothing() {
     let pristine = git(&s.project, &["rev-parse", "starter-template"]);
     s.in_project(&["update"])
         .code(2)
-        .stderr(predicate::str::contains("-d service_port=VALUE"));
+        .stderr(predicate::str::contains("-d service_port=VALUE"))
+        // Issue #14: update takes no --answers; its fix names what it takes.
+        .stderr(predicate::str::contains("--answers").not())
+        .stderr(predicate::str::contains(
+            "pass the -d answers above, or --yes",
+        ));
     assert_eq!(
         git(&s.project, &["rev-parse", "starter-template"]),
         pristine
@@ -195,6 +200,14 @@ fn a_colliding_edit_becomes_a_conflict_and_loses_nothing() {
     );
     assert!(main.contains("hello from the team"), "{main}");
     assert!(main.contains("hello from template v2"), "{main}");
+    // Issue #14: mid-merge, check, diff and update say what state the project is in.
+    for command in [&["check"][..], &["diff"], &["update", "--yes"]] {
+        s.in_project(command)
+            .code(2)
+            .stderr(predicate::str::contains("an update is half done"))
+            .stderr(predicate::str::contains("src/main.rs"))
+            .stderr(predicate::str::contains("git merge --abort"));
+    }
     git(&s.project, &["merge", "--abort"]);
     assert!(s.read("src/main.rs").contains("hello from the team"));
 }
@@ -347,4 +360,26 @@ fn a_template_without_a_usable_manifest_is_refused() {
             .stderr(predicate::str::contains(*message));
         assert!(!tmp.path().join(format!("p{i}")).exists());
     }
+}
+
+/// Issue #14: on the newest version, check, diff and update agree: nothing to do, no commit.
+#[test]
+fn an_up_to_date_project_is_left_alone_by_diff_and_update() {
+    let s = Setup::new();
+    let head = git(&s.project, &["rev-parse", "HEAD"]);
+    s.in_project(&["check"])
+        .success()
+        .stdout(predicate::str::contains("up to date"));
+    s.in_project(&["diff"])
+        .success()
+        .stdout(predicate::str::contains("No changes"));
+    for args in [
+        &["update", "--yes"][..],
+        &["update", "--yes", "--to", "1.0.0"],
+    ] {
+        s.in_project(args)
+            .success()
+            .stdout(predicate::str::contains("Already up to date"));
+    }
+    assert_eq!(git(&s.project, &["rev-parse", "HEAD"]), head);
 }
