@@ -192,17 +192,10 @@ impl Config {
         let cors_allowed_origins = list(var("CORS_ALLOWED_ORIGINS"))
             .into_iter()
             .map(|o| {
-                let ok = (o.starts_with("https://") || o.starts_with("http://"))
-                    && !o.contains('*')
-                    && o.splitn(4, '/').nth(3).is_none();
-                if ok {
-                    Ok(o.to_ascii_lowercase())
-                } else {
-                    Err(ConfigError::Invalid {
-                        var: "CORS_ALLOWED_ORIGINS",
-                        reason: format!("`{o}` is not scheme://host[:port]"),
-                    })
-                }
+                normalize_origin(&o).map_err(|why| ConfigError::Invalid {
+                    var: "CORS_ALLOWED_ORIGINS",
+                    reason: format!("`{o}` {why}: write scheme://host[:port]"),
+                })
             })
             .collect::<Result<_, _>>()?;
         let trusted_proxies = list(var("TRUSTED_PROXIES"))
@@ -393,6 +386,56 @@ fn default_hashing_threads() -> u64 {
     cores.saturating_sub(1).max(1) as u64
 }
 
+/// An origin as a browser sends it in `Origin`: lower-case scheme and host, no default port,
+/// no trailing slash (`https://App.example.com:443/` -> `https://app.example.com`). The same
+/// rule as the generator's, so a configured origin always matches the browser's.
+pub fn normalize_origin(origin: &str) -> Result<String, &'static str> {
+    let lower = origin.trim().to_ascii_lowercase();
+    let lower = lower.strip_suffix('/').unwrap_or(&lower);
+    let (scheme, default_port, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        ("https", 443, rest)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        ("http", 80, rest)
+    } else {
+        return Err("must start with http:// or https://");
+    };
+    if rest.contains('*') {
+        return Err("contains a wildcard");
+    }
+    if rest.contains(['/', '?', '#']) {
+        return Err("has a path, query or fragment");
+    }
+    if rest.contains('@') {
+        return Err("contains user information");
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    let port = match port {
+        None => None,
+        Some(digits) => match digits.parse::<u32>() {
+            Ok(n @ 1..=65535) if digits.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => return Err("has an invalid port"),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !host_ok {
+        return Err("has an invalid host name");
+    }
+    Ok(match port {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
+}
+
 fn list(raw: Option<String>) -> Vec<String> {
     raw.map(|r| {
         r.split(',')
@@ -454,6 +497,27 @@ mod tests {
             ]))
             .unwrap_err();
             assert!(err.to_string().starts_with(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn origins_are_stored_as_browsers_send_them() {
+        for (given, stored) in [
+            ("https://App.Example.com:443", "https://app.example.com"),
+            ("http://localhost:80/", "http://localhost"),
+            ("http://localhost:3000", "http://localhost:3000"),
+        ] {
+            assert_eq!(normalize_origin(given).as_deref(), Ok(stored));
+        }
+        for bad in [
+            "app.example.com",
+            "https://*.example.com",
+            "https://a.example.com/path",
+            "https://u@a.example.com",
+            "https://a.example.com:0",
+            "https://a.example.com:x",
+        ] {
+            assert!(normalize_origin(bad).is_err(), "{bad}");
         }
     }
 
