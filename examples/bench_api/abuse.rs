@@ -53,7 +53,9 @@ pub async fn run(setup: &Setup<'_>) -> anyhow::Result<String> {
         eprintln!("{}: abuse run {}/{}", setup.db, run + 1, setup.runs);
         let scratch = tempfile::tempdir()?;
         let throwaway = match setup.db {
-            Database::Postgres => Some(crate::postgres_db(setup.postgres_url).await?),
+            Database::Postgres => {
+                Some(crate::throwaway::ThrowawayDatabase::create(setup.postgres_url).await?)
+            }
             _ => None,
         };
         let database_url = match &throwaway {

@@ -67,7 +67,10 @@ impl Server {
         let mut cmd = Command::new(binary);
         cmd.current_dir(data.path())
             .env("DATABASE_URL", db)
-            .env("JWT_SECRET", "3ccee345294ce583f2d74265472af5385df3e544dda001c715d10b66dbc0ed7f")
+            .env(
+                "JWT_SECRET",
+                "3ccee345294ce583f2d74265472af5385df3e544dda001c715d10b66dbc0ed7f",
+            )
             .env("BIND_ADDR", addr.to_string())
             .env("DOCS_ENABLED", "true")
             .env("MIGRATE_ON_STARTUP", "true")
