@@ -46,12 +46,8 @@ async fn concurrent_wrong_current_password_guesses_are_limited() {
         .map(|i| {
             let (app, access) = (app.clone(), access.clone());
             tokio::spawn(async move {
-                let current = if i >= 25 {
-                    PASSWORD
-                } else {
-                    "a wrong guess at it"
-                };
-                app.send(change_password(&access, current)).await
+                let current = format!("a wrong guess at it {i}");
+                app.send(change_password(&access, &current)).await
             })
         })
         .collect();
@@ -59,7 +55,14 @@ async fn concurrent_wrong_current_password_guesses_are_limited() {
     for guess in guesses {
         let r = guess.await.unwrap();
         match r.status {
-            StatusCode::NO_CONTENT | StatusCode::UNAUTHORIZED => judged += 1,
+            StatusCode::NO_CONTENT => judged += 1,
+            // A right guess revokes the access token: requests that reach the server after it
+            // are refused as `unauthorized` before any password is looked at.
+            StatusCode::UNAUTHORIZED if r.code() == "unauthorized" => refused += 1,
+            StatusCode::UNAUTHORIZED => {
+                assert_eq!(r.code(), "invalid_credentials");
+                judged += 1;
+            }
             _ => {
                 assert_error(&r, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
                 assert!(r.header("retry-after").is_some());
@@ -69,9 +72,11 @@ async fn concurrent_wrong_current_password_guesses_are_limited() {
     }
     assert!((1..=3).contains(&judged), "{judged} guesses were judged");
     assert_eq!(judged + refused, 30);
-    // A judged right guess also hashes the new password: at most one more.
     let hashed = app.ctx.hasher.stats().computed - computed_before;
-    assert!(hashed <= 4, "{hashed} hashes for 3 allowed guesses");
+    assert!(hashed <= 3, "{hashed} hashes for 3 allowed guesses");
+    // The oracle is closed: now even the right password is not judged.
+    let right = app.send(change_password(&access, PASSWORD)).await;
+    assert_error(&right, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
 }
 
 /// The flood's workers, each returning its responses with how long each took.
@@ -268,8 +273,7 @@ async fn hashing_jobs_of_clients_that_went_away_are_not_computed() {
         computed <= 20 - hung_up + 2,
         "{computed} computed for {hung_up} gone"
     );
-    assert!(
-        after.dropped > before.dropped,
-        "no abandoned job was dropped"
-    );
+    // How many were dropped from the queue, rather than never queued (a client may hang up
+    // while its account is still being looked up), depends on the database's speed: the
+    // property is the bound on computed work above.
 }
