@@ -44,10 +44,55 @@ pub enum Error {
     Internal(String),
 }
 
+/// Declares every code the API answers with, once: the enum, its wire name (also its name in
+/// the OpenAPI schema and its key in `locales/*.json`) and the list `Code::ALL` that the docs
+/// and the catalogue test walk.
+macro_rules! error_codes {
+    ($($variant:ident = $name:literal,)+) => {
+        /// Stable, machine-readable error codes: `error.code` in every error body.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+        pub enum Code {
+            $(#[serde(rename = $name)] $variant,)+
+        }
+
+        impl Code {
+            pub const ALL: &[Code] = &[$(Code::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest = "bad_request",
+    InvalidBody = "invalid_body",
+    UnsupportedMediaType = "unsupported_media_type",
+    PayloadTooLarge = "payload_too_large",
+    NotFound = "not_found",
+    MethodNotAllowed = "method_not_allowed",
+    InvalidEmail = "invalid_email",
+    WeakPassword = "weak_password",
+    EmailTaken = "email_taken",
+    InvalidCredentials = "invalid_credentials",
+    InvalidRefreshToken = "invalid_refresh_token",
+    Unauthorized = "unauthorized",
+    RateLimited = "rate_limited",
+    TooManyAttempts = "too_many_attempts",
+    ServiceBusy = "service_busy",
+    RequestTimeout = "request_timeout",
+    HeadersTooLarge = "headers_too_large",
+    ServiceUnavailable = "service_unavailable",
+    InternalError = "internal_error",
+}
+
 /// What the localizer needs to write the body: the code and the message parameters.
 #[derive(Debug, Clone)]
 pub struct ErrorCode {
-    pub code: &'static str,
+    pub code: Code,
     pub params: Vec<(&'static str, String)>,
 }
 
@@ -77,57 +122,49 @@ impl Error {
     }
 
     pub fn code(&self) -> ErrorCode {
+        let retry = |retry_after: &u64| vec![("retry_after", retry_after.to_string())];
         let (code, params) = match self {
-            Error::BadRequest => ("bad_request", vec![]),
-            Error::InvalidBody => ("invalid_body", vec![]),
-            Error::UnsupportedMediaType => ("unsupported_media_type", vec![]),
-            Error::PayloadTooLarge => ("payload_too_large", vec![]),
-            Error::NotFound => ("not_found", vec![]),
-            Error::MethodNotAllowed => ("method_not_allowed", vec![]),
-            Error::InvalidEmail => ("invalid_email", vec![]),
+            Error::BadRequest => (Code::BadRequest, vec![]),
+            Error::InvalidBody => (Code::InvalidBody, vec![]),
+            Error::UnsupportedMediaType => (Code::UnsupportedMediaType, vec![]),
+            Error::PayloadTooLarge => (Code::PayloadTooLarge, vec![]),
+            Error::NotFound => (Code::NotFound, vec![]),
+            Error::MethodNotAllowed => (Code::MethodNotAllowed, vec![]),
+            Error::InvalidEmail => (Code::InvalidEmail, vec![]),
             Error::WeakPassword { min, max } => (
-                "weak_password",
+                Code::WeakPassword,
                 vec![("min", min.to_string()), ("max", max.to_string())],
             ),
-            Error::EmailTaken => ("email_taken", vec![]),
-            Error::InvalidCredentials => ("invalid_credentials", vec![]),
-            Error::InvalidRefreshToken => ("invalid_refresh_token", vec![]),
-            Error::Unauthorized => ("unauthorized", vec![]),
-            Error::RateLimited { retry_after } => (
-                "rate_limited",
-                vec![("retry_after", retry_after.to_string())],
-            ),
-            Error::TooManyAttempts { retry_after } => (
-                "too_many_attempts",
-                vec![("retry_after", retry_after.to_string())],
-            ),
-            Error::ServiceBusy { retry_after } => (
-                "service_busy",
-                vec![("retry_after", retry_after.to_string())],
-            ),
-            Error::ServiceUnavailable(_) => ("service_unavailable", vec![]),
-            Error::Internal(_) => ("internal_error", vec![]),
+            Error::EmailTaken => (Code::EmailTaken, vec![]),
+            Error::InvalidCredentials => (Code::InvalidCredentials, vec![]),
+            Error::InvalidRefreshToken => (Code::InvalidRefreshToken, vec![]),
+            Error::Unauthorized => (Code::Unauthorized, vec![]),
+            Error::RateLimited { retry_after } => (Code::RateLimited, retry(retry_after)),
+            Error::TooManyAttempts { retry_after } => (Code::TooManyAttempts, retry(retry_after)),
+            Error::ServiceBusy { retry_after } => (Code::ServiceBusy, retry(retry_after)),
+            Error::ServiceUnavailable(_) => (Code::ServiceUnavailable, vec![]),
+            Error::Internal(_) => (Code::InternalError, vec![]),
         };
         ErrorCode { code, params }
     }
 }
 
 /// The code for a status the framework produced on its own (404, 405, 408, 413, ...).
-pub fn code_for_status(status: StatusCode) -> &'static str {
+pub fn code_for_status(status: StatusCode) -> Code {
     match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
-        StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
-        s if s.is_client_error() => "bad_request",
-        _ => "internal_error",
+        StatusCode::BAD_REQUEST => Code::BadRequest,
+        StatusCode::UNAUTHORIZED => Code::Unauthorized,
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::REQUEST_TIMEOUT => Code::RequestTimeout,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        StatusCode::UNPROCESSABLE_ENTITY => Code::InvalidBody,
+        StatusCode::TOO_MANY_REQUESTS => Code::RateLimited,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Code::HeadersTooLarge,
+        StatusCode::SERVICE_UNAVAILABLE => Code::ServiceUnavailable,
+        s if s.is_client_error() => Code::BadRequest,
+        _ => Code::InternalError,
     }
 }
 

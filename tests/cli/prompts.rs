@@ -153,3 +153,97 @@ fn prompts_read_without_colour_and_keep_what_was_typed() {
     );
     assert!(record.contains("locales = [\"en\", "), "{record}");
 }
+
+/// Issue #14: `starter new | tee log` (stdout piped, stdin and stderr a terminal) still asks,
+/// on the terminal, and the piped stdout gets the report.
+#[test]
+fn prompts_are_asked_on_the_terminal_when_only_stdout_is_piped() {
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two fresh descriptors, owned below.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and nothing else owns them.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("piped-api");
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("starter"));
+    cmd.args(["new", "piped-api", "--no-git", "--no-docs", "--no-cors"])
+        .args(["--locale", "en", "--default-locale", "en", "-o"])
+        .arg(&out)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::piped());
+    // SAFETY: setsid and ioctl are async-signal-safe; the terminal becomes the child's
+    // controlling terminal, as a shell would arrange.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn starter");
+    drop(slave);
+
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let mut reader = std::fs::File::from(master.try_clone().unwrap());
+    let sink = Arc::clone(&screen);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !String::from_utf8_lossy(&screen.lock().unwrap()).contains("MySQL / MariaDB") {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "no database prompt on the terminal: {:?}",
+                String::from_utf8_lossy(&screen.lock().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // Enter: the default, SQLite.
+    let mut writer = std::fs::File::from(master);
+    writer.write_all(b"\r").unwrap();
+    writer.flush().unwrap();
+
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "stdout: {stdout}");
+    assert!(
+        stdout.contains("Next:"),
+        "the report is not on stdout: {stdout}"
+    );
+    assert!(
+        !stdout.contains("MySQL / MariaDB"),
+        "a prompt went to stdout: {stdout}"
+    );
+    let record = std::fs::read_to_string(out.join("starter.toml")).unwrap();
+    assert!(record.contains("database = \"sqlite\""), "{record}");
+}

@@ -16,6 +16,35 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         .await
 }
 
+/// A failed connection in words an operator can act on: the server's own message, and for a
+/// missing database, how to create it.
+pub fn explain_connect_error(e: &sqlx::Error, url: &str) -> String {
+    let number = match e {
+        sqlx::Error::Database(d) => d
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .map(|m| m.number()),
+        _ => None,
+    };
+    match e {
+        // ER_BAD_DB_ERROR
+        sqlx::Error::Database(_) if number == Some(1049) => {
+            let name = url
+                .parse::<sqlx::mysql::MySqlConnectOptions>()
+                .ok()
+                .and_then(|o| o.get_database().map(str::to_string))
+                .unwrap_or_else(|| "the database".to_string());
+            format!(
+                "database `{name}` does not exist on the MySQL server: create it (in the mysql client: CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;) or point DATABASE_URL at an existing database"
+            )
+        }
+        sqlx::Error::Database(d) => d.message().to_string(),
+        sqlx::Error::Io(io) => format!(
+            "cannot reach the MySQL server ({io}): is it running, and do the host and port in DATABASE_URL point at it?"
+        ),
+        other => other.to_string(),
+    }
+}
+
 /// For the tests (`test_support`): creates database `name` on the server of `server_url`;
 /// returns its URL.
 pub(crate) async fn create_database(server_url: &str, name: &str) -> Result<String, sqlx::Error> {

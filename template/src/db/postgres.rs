@@ -16,6 +16,31 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         .await
 }
 
+/// A failed connection in words an operator can act on: the server's own message without the
+/// driver's source-line suffix, and for a missing database, how to create it.
+pub fn explain_connect_error(e: &sqlx::Error, url: &str) -> String {
+    match e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("3D000") => {
+            let name = database_name(url);
+            format!(
+                "database \"{name}\" does not exist on the PostgreSQL server: create it (`createdb {name}`, or `CREATE DATABASE \"{name}\";` in psql) or point DATABASE_URL at an existing database"
+            )
+        }
+        sqlx::Error::Database(d) => d.message().to_string(),
+        sqlx::Error::Io(io) => format!(
+            "cannot reach the PostgreSQL server ({io}): is it running, and do the host and port in DATABASE_URL point at it?"
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn database_name(url: &str) -> String {
+    url.parse::<sqlx::postgres::PgConnectOptions>()
+        .ok()
+        .and_then(|o| o.get_database().map(str::to_string))
+        .unwrap_or_else(|| "the database".to_string())
+}
+
 /// For the tests (`test_support`): creates database `name` on the server of `server_url`;
 /// returns its URL.
 pub(crate) async fn create_database(server_url: &str, name: &str) -> Result<String, sqlx::Error> {

@@ -21,3 +21,22 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         .connect_with(options)
         .await
 }
+
+/// A failed connection in words an operator can act on. The file is created when missing; its
+/// directory is not.
+pub fn explain_connect_error(e: &sqlx::Error, url: &str) -> String {
+    let file = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    match e {
+        // SQLITE_CANTOPEN
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("14") => format!(
+            "cannot open the SQLite file `{file}`: create its directory (the file itself is created on first start) and check that this user may write there, or change DATABASE_URL"
+        ),
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    }
+}

@@ -1,17 +1,21 @@
 //! The OpenAPI document (generated from the handlers) and Swagger UI, served from vendored
 //! assets: nothing is downloaded at build or run time. Mounted only when DOCS_ENABLED is true.
 
+use std::borrow::Cow;
+
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::ApiContext;
+use crate::error::Code;
 
 /// Every error response: `{"error":{"code","message","locale"}}`. These types only describe
 /// the body for the document; `http::localize` writes it.
@@ -26,7 +30,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable.
     #[schema(example = "invalid_credentials")]
-    pub code: ErrorCodeName,
+    pub code: Code,
     /// Human-readable, in `locale`.
     pub message: String,
     /// The negotiated locale (also in `Content-Language`).
@@ -35,29 +39,21 @@ pub struct ErrorDetail {
     pub request_id: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum ErrorCodeName {
-    BadRequest,
-    InvalidBody,
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    NotFound,
-    MethodNotAllowed,
-    InvalidEmail,
-    WeakPassword,
-    EmailTaken,
-    InvalidCredentials,
-    InvalidRefreshToken,
-    Unauthorized,
-    RateLimited,
-    TooManyAttempts,
-    ServiceBusy,
-    RequestTimeout,
-    HeadersTooLarge,
-    ServiceUnavailable,
-    InternalError,
+/// The codes are declared once, in `error.rs` (which knows nothing of the optional docs); the
+/// schema lists their wire names, so the document cannot drift from what the API answers.
+impl PartialSchema for Code {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+impl ToSchema for Code {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ErrorCodeName")
+    }
 }
 
 /// The body of `/health` and `/ready`.
@@ -171,7 +167,7 @@ fn add_error(operation: &mut Operation, status: &str, description: &str) {
         super::health::health,
         super::health::ready,
     ),
-    components(schemas(ErrorBody, ErrorDetail, ErrorCodeName, StatusBody)),
+    components(schemas(ErrorBody, ErrorDetail, Code, StatusBody)),
     modifiers(&BearerAuth, &CommonErrors),
     tags((name = "auth"), (name = "users"), (name = "health"))
 )]

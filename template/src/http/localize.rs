@@ -131,9 +131,9 @@ where
         asked.accept_language.as_ref().and_then(|v| v.to_str().ok()),
         asked.default_locale,
     );
-    let message = i18n::message(locale, code.code, &code.params);
+    let message = i18n::message(locale, code.code.as_str(), &code.params);
     let mut error = serde_json::json!({
-        "code": code.code,
+        "code": code.code.as_str(),
         "message": message,
         "locale": locale,
     });
