@@ -86,6 +86,8 @@ pub struct Config {
     pub jwt_secret: Secret,
     pub bind_addr: SocketAddr,
     pub cors_allowed_origins: Vec<String>,
+    /// How long a browser may cache a preflight's answer.
+    pub cors_max_age: Duration,
     pub docs_enabled: bool,
     pub migrate_on_startup: bool,
     pub jwt_issuer: String,
@@ -237,6 +239,7 @@ impl Config {
             jwt_secret: Secret(secret.into_bytes()),
             bind_addr,
             cors_allowed_origins,
+            cors_max_age: Duration::from_secs(number("CORS_MAX_AGE_SECS", 600, 0)?),
             docs_enabled: flag("DOCS_ENABLED", false)?,
             migrate_on_startup: flag("MIGRATE_ON_STARTUP", false)?,
             jwt_issuer: parse("JWT_ISSUER", env!("CARGO_PKG_NAME"))?,

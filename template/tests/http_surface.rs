@@ -207,6 +207,60 @@ async fn cors_denies_unknown_origins_by_default() {
 }
 
 #[tokio::test]
+async fn cors_lets_allowed_origins_read_retry_after_request_id_and_content_language() {
+    let app = TestApp::new().await;
+    let from = |origin: Option<&str>| {
+        let mut request = Request::builder().method("GET").uri("/users/me");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let allowed = app.send(from(Some("https://app.example.com"))).await;
+    let exposed = allowed
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for name in ["retry-after", "x-request-id", "content-language"] {
+        assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+    }
+    // Other origins learn nothing more than before, and every answer varies on Origin.
+    let denied = app.send(from(Some("https://evil.example"))).await;
+    assert!(denied.header("access-control-expose-headers").is_none());
+    for r in [&allowed, &denied, &app.send(from(None)).await] {
+        let vary = r.header("vary").unwrap_or_default().to_ascii_lowercase();
+        assert!(vary.contains("origin"), "Vary: {vary}");
+    }
+}
+
+#[tokio::test]
+async fn cors_preflights_are_cached_for_cors_max_age_secs() {
+    let preflight = || {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/auth/login")
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "POST")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let default = TestApp::new().await.send(preflight()).await;
+    assert_eq!(default.header("access-control-max-age"), Some("600"));
+    let configured = TestApp::with(&[("CORS_MAX_AGE_SECS", "7200")])
+        .await
+        .send(preflight())
+        .await;
+    assert_eq!(configured.header("access-control-max-age"), Some("7200"));
+    let allowed_headers = configured
+        .header("access-control-allow-headers")
+        .unwrap_or_default();
+    assert!(
+        allowed_headers.contains("authorization"),
+        "{allowed_headers}"
+    );
+}
+
+#[tokio::test]
 async fn server_errors_are_opaque_with_a_request_id() {
     let app = TestApp::new().await;
     let (_, token) = app.signed_in("down@example.com").await;

@@ -1,5 +1,8 @@
 //! CORS, deny by default: only the configured origins get `Access-Control-Allow-*` headers;
 //! any other origin (including `null`) gets none, and its preflight is an ordinary 405.
+//! Allowed origins may read `Retry-After` (when to try again), `X-Request-Id` (to quote to
+//! support) and `Content-Language`; their preflights are cached for CORS_MAX_AGE_SECS. Every
+//! response says `Vary: Origin`, since what it carries depends on the request's origin.
 //!
 //! A plain tower service (see `localize` for why not `from_fn`).
 
@@ -10,20 +13,29 @@ use std::task::{Context, Poll};
 
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
+    VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use tower::{Layer, Service};
 
+/// The response headers a browser script on an allowed origin may read.
+const EXPOSED: &str = "retry-after, x-request-id, content-language";
+/// What a cross-origin request may use (the preflight's answer).
+const METHODS: &str = "GET, POST, PUT, DELETE";
+const REQUEST_HEADERS: &str = "authorization, content-type, accept-language, x-request-id";
+
 #[derive(Clone)]
 pub struct CorsLayer {
     allowed: Arc<[String]>,
+    max_age: HeaderValue,
 }
 
 impl CorsLayer {
-    pub fn new(allowed_origins: &[String]) -> Self {
+    pub fn new(allowed_origins: &[String], preflight_max_age: std::time::Duration) -> Self {
         Self {
             allowed: allowed_origins.into(),
+            max_age: HeaderValue::from(preflight_max_age.as_secs()),
         }
     }
 }
@@ -35,6 +47,7 @@ impl<S> Layer<S> for CorsLayer {
         Cors {
             inner,
             allowed: self.allowed.clone(),
+            max_age: self.max_age.clone(),
         }
     }
 }
@@ -43,6 +56,7 @@ impl<S> Layer<S> for CorsLayer {
 pub struct Cors<S> {
     inner: S,
     allowed: Arc<[String]>,
+    max_age: HeaderValue,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
@@ -68,6 +82,7 @@ where
             // Answered here: an allowed origin's preflight never reaches the router.
             Some(origin) if preflight => CorsFuture::Preflight {
                 origin: Some(origin),
+                max_age: self.max_age.clone(),
             },
             origin => CorsFuture::Inner {
                 inner: self.inner.call(request),
@@ -97,6 +112,7 @@ pin_project_lite::pin_project! {
         },
         Preflight {
             origin: Option<HeaderValue>,
+            max_age: HeaderValue,
         },
     }
 }
@@ -111,9 +127,18 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let (mut response, origin) = match self.project() {
             CorsFutureProj::Inner { inner, origin } => {
-                (std::task::ready!(inner.poll(cx))?, origin.take())
+                let mut response = std::task::ready!(inner.poll(cx))?;
+                if origin.is_some() {
+                    response.headers_mut().insert(
+                        ACCESS_CONTROL_EXPOSE_HEADERS,
+                        HeaderValue::from_static(EXPOSED),
+                    );
+                }
+                (response, origin.take())
             }
-            CorsFutureProj::Preflight { origin } => (preflight_response(), origin.take()),
+            CorsFutureProj::Preflight { origin, max_age } => {
+                (preflight_response(max_age.clone()), origin.take())
+            }
         };
         let headers = response.headers_mut();
         if let Some(origin) = origin {
@@ -125,18 +150,18 @@ where
     }
 }
 
-fn preflight_response<B: Default>() -> Response<B> {
+fn preflight_response<B: Default>(max_age: HeaderValue) -> Response<B> {
     let mut response = Response::new(B::default());
     *response.status_mut() = StatusCode::NO_CONTENT;
     let h = response.headers_mut();
     h.insert(
         ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, PUT"),
+        HeaderValue::from_static(METHODS),
     );
     h.insert(
         ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("authorization, content-type, accept-language"),
+        HeaderValue::from_static(REQUEST_HEADERS),
     );
-    h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    h.insert(ACCESS_CONTROL_MAX_AGE, max_age);
     response
 }
