@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 
-use starter::answers::Database;
-
 use crate::client::Connection;
-use crate::scenarios::{PASSWORD, Sample, Series, Setup, body, secret};
+use crate::scenarios::{PASSWORD, Sample, Series, Setup, body};
+use crate::throwaway::RunDatabase;
 
 const FLOODER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const VICTIM: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
@@ -51,29 +50,12 @@ pub async fn run(setup: &Setup<'_>) -> anyhow::Result<String> {
         (Series::default(), Series::default(), Series::default());
     for run in 0..setup.runs {
         eprintln!("{}: abuse run {}/{}", setup.db, run + 1, setup.runs);
-        let scratch = tempfile::tempdir()?;
-        let throwaway = match setup.db {
-            Database::Postgres => {
-                Some(crate::throwaway::ThrowawayDatabase::create(setup.postgres_url).await?)
-            }
-            _ => None,
-        };
-        let database_url = match &throwaway {
-            Some(t) => t.url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                scratch.path().join("abuse.db").display()
-            ),
-        };
-        let envs = vec![
-            ("DATABASE_URL", database_url),
-            ("JWT_SECRET", secret()),
-            ("MIGRATE_ON_STARTUP", "true".to_string()),
-            ("AUTH_RATE_LIMIT_BURST", "1000000000".to_string()),
-            ("AUTH_RATE_LIMIT_REPLENISH_SECS", "1".to_string()),
+        let database = RunDatabase::create(setup.db, setup.postgres_url).await?;
+        let mut envs = database.server_env();
+        envs.extend([
             ("LOGIN_FAILURE_LIMIT", "1000000000".to_string()),
             ("RUST_LOG", "warn".to_string()),
-        ];
+        ]);
         let result = async {
             let server =
                 crate::start(setup.project_bin, setup.project_dir, &envs, "/ready").await?;
@@ -187,9 +169,7 @@ pub async fn run(setup: &Setup<'_>) -> anyhow::Result<String> {
             Ok::<(), anyhow::Error>(())
         }
         .await;
-        if let Some(t) = throwaway {
-            t.drop().await?;
-        }
+        database.finish().await?;
         result?;
     }
     let mut s = format!(

@@ -8,6 +8,7 @@ use anyhow::{Context, ensure};
 use starter::answers::Database;
 
 use crate::client::Connection;
+use crate::throwaway::RunDatabase;
 
 pub struct Setup<'a> {
     pub db: Database,
@@ -282,33 +283,16 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
 
     for run in 0..setup.runs {
         eprintln!("{}: run {}/{}", setup.db, run + 1, setup.runs);
-        let scratch = tempfile::tempdir()?;
-        let throwaway = match setup.db {
-            Database::Postgres => {
-                Some(crate::throwaway::ThrowawayDatabase::create(setup.postgres_url).await?)
-            }
-            _ => None,
-        };
-        let database_url = match &throwaway {
-            Some(t) => t.url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                scratch.path().join("bench.db").display()
-            ),
-        };
-        let envs = vec![
-            ("DATABASE_URL", database_url),
-            ("JWT_SECRET", secret()),
-            ("MIGRATE_ON_STARTUP", "true".to_string()),
-            ("AUTH_RATE_LIMIT_BURST", "1000000000".to_string()),
-            ("AUTH_RATE_LIMIT_REPLENISH_SECS", "1".to_string()),
+        let database = RunDatabase::create(setup.db, setup.postgres_url).await?;
+        let mut envs = database.server_env();
+        envs.extend([
             // One client plays every user here: the per-client hashing caps (measured in
             // `abuse`) would refuse most of the flood.
             ("MAX_HASH_JOBS_PER_IP", "1000000".to_string()),
             ("MAX_HASH_JOBS_PER_ACCOUNT", "1000000".to_string()),
             ("HASH_QUEUE_TIMEOUT_MS", "60000".to_string()),
             ("RUST_LOG", "info".to_string()),
-        ];
+        ]);
         let result = async {
             let server =
                 crate::start(setup.project_bin, setup.project_dir, &envs, "/ready").await?;
@@ -439,9 +423,7 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
             Ok::<(), anyhow::Error>(())
         }
         .await;
-        if let Some(t) = throwaway {
-            t.drop().await?;
-        }
+        database.finish().await?;
         result?;
     }
 

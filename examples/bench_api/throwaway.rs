@@ -4,6 +4,55 @@
 
 use sqlx::Connection;
 
+use starter::answers::Database;
+
+/// Where one run's server keeps its data: a throwaway PostgreSQL database, or a SQLite file in a
+/// temporary directory. `finish` drops the PostgreSQL one (async, so not in `Drop`).
+pub struct RunDatabase {
+    /// For DATABASE_URL.
+    pub url: String,
+    postgres: Option<ThrowawayDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+impl RunDatabase {
+    pub async fn create(db: Database, postgres_url: &str) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let postgres = match db {
+            Database::Postgres => Some(ThrowawayDatabase::create(postgres_url).await?),
+            _ => None,
+        };
+        let url = match &postgres {
+            Some(p) => p.url.clone(),
+            None => format!("sqlite://{}?mode=rwc", dir.path().join("run.db").display()),
+        };
+        Ok(Self {
+            url,
+            postgres,
+            _dir: dir,
+        })
+    }
+
+    /// The environment every run's server starts with: this database, a fresh JWT secret,
+    /// migrations on start and the per-IP request limit lifted (so floods reach the handlers).
+    pub fn server_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self.url.clone()),
+            ("JWT_SECRET", crate::scenarios::secret()),
+            ("MIGRATE_ON_STARTUP", "true".to_string()),
+            ("AUTH_RATE_LIMIT_BURST", "1000000000".to_string()),
+            ("AUTH_RATE_LIMIT_REPLENISH_SECS", "1".to_string()),
+        ]
+    }
+
+    pub async fn finish(self) -> anyhow::Result<()> {
+        match self.postgres {
+            Some(p) => p.drop().await,
+            None => Ok(()),
+        }
+    }
+}
+
 pub struct ThrowawayDatabase {
     server_url: String,
     name: String,
