@@ -1,12 +1,12 @@
-//! Regenerates `template/Cargo.lock.liquid`: one lock file that renders, for every database and
-//! docs choice, exactly the lock cargo resolves for that configuration. Run it after changing
+//! Regenerates `template/Cargo.lock.liquid`: one lock file that renders, for every database, docs
+//! and email choice, exactly the lock cargo resolves for that configuration. Run it after changing
 //! the template's dependencies, then `starter matrix` (which builds with `--locked`).
 //!
 //!     cargo run --example template_lock
 //!
 //! Each configuration is rendered, `cargo generate-lockfile` resolves it (MSRV-aware, from the
 //! `rust-version` in the template), and the package entries are merged: an entry that only some
-//! configurations need is wrapped in Liquid conditions on `database` and `docs`.
+//! configurations need is wrapped in Liquid conditions on `database`, `docs` and `email`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,15 +23,18 @@ const NAME: &str = "lockfile-probe";
 fn main() -> anyhow::Result<()> {
     let template = Template::embedded()?;
     let work = tempfile::tempdir()?;
-    let configs: Vec<(Database, bool)> = Database::ALL
+    let configs: Vec<Config> = Database::ALL
         .iter()
-        .flat_map(|db| [(*db, true), (*db, false)])
+        .flat_map(|db| {
+            [(true, true), (true, false), (false, true), (false, false)]
+                .map(|(docs, email)| (*db, docs, email))
+        })
         .collect();
     // entry text -> configurations that contain it, in first-seen order per name.
-    let mut entries: BTreeMap<(String, String), Vec<(Database, bool)>> = BTreeMap::new();
+    let mut entries: BTreeMap<(String, String), Vec<Config>> = BTreeMap::new();
     let mut header = String::new();
-    for (db, docs) in &configs {
-        let dir = work.path().join(format!("{db}-{docs}"));
+    for (db, docs, email) in &configs {
+        let dir = work.path().join(format!("{db}-{docs}-{email}"));
         let answers = Answers {
             name: NAME.into(),
             database: *db,
@@ -39,7 +42,7 @@ fn main() -> anyhow::Result<()> {
             locales: vec!["en".into()],
             default_locale: "en".into(),
             docs: *docs,
-            extra: Default::default(),
+            extra: [("email".to_string(), email.to_string())].into(),
         };
         generate::generate(
             &template,
@@ -56,16 +59,19 @@ fn main() -> anyhow::Result<()> {
             .status()?;
         ensure!(
             status.success(),
-            "cargo generate-lockfile failed for {db} docs={docs}"
+            "cargo generate-lockfile failed for {db} docs={docs} email={email}"
         );
         let lock = std::fs::read_to_string(dir.join("Cargo.lock"))?;
         let (head, packages) = split(&lock)?;
         header = head;
         for entry in packages {
             let key = sort_key(&entry);
-            entries.entry((key, entry)).or_default().push((*db, *docs));
+            entries
+                .entry((key, entry))
+                .or_default()
+                .push((*db, *docs, *email));
         }
-        eprintln!("resolved {db} docs={docs}");
+        eprintln!("resolved {db} docs={docs} email={email}");
     }
     let mut out = header;
     for ((_, entry), present) in &entries {
@@ -107,28 +113,46 @@ fn sort_key(entry: &str) -> String {
     format!("{name}\u{0}{}", field("version"))
 }
 
+/// A configuration: database, docs, email.
+type Config = (Database, bool, bool);
+
 /// `entry` as is when every configuration has it, else inside conditions.
-fn wrap(entry: &str, present: &[(Database, bool)], all: &[(Database, bool)]) -> String {
+fn wrap(entry: &str, present: &[Config], all: &[Config]) -> String {
     if present.len() == all.len() {
         return entry.to_string();
     }
     let mut out = String::new();
     for db in Database::ALL {
-        let docs: Vec<bool> = present
+        let choices: Vec<(bool, bool)> = present
             .iter()
-            .filter(|(d, _)| *d == db)
-            .map(|(_, x)| *x)
+            .filter(|(d, _, _)| *d == db)
+            .map(|(_, docs, email)| (*docs, *email))
             .collect();
-        if docs.is_empty() {
+        if choices.is_empty() {
             continue;
         }
-        let (open, close) = match docs.as_slice() {
-            [true] => ("{% if docs %}", "{% endif %}"),
-            [false] => ("{% unless docs %}", "{% endunless %}"),
-            _ => ("", ""),
+        let has = |docs: bool, email: bool| choices.contains(&(docs, email));
+        let inner = if choices.len() == 4 {
+            entry.to_string()
+        } else if has(true, true) && has(true, false) && choices.len() == 2 {
+            format!("{{% if docs %}}{entry}{{% endif %}}")
+        } else if has(false, true) && has(false, false) && choices.len() == 2 {
+            format!("{{% unless docs %}}{entry}{{% endunless %}}")
+        } else if has(true, true) && has(false, true) && choices.len() == 2 {
+            format!("{{% if email %}}{entry}{{% endif %}}")
+        } else if has(true, false) && has(false, false) && choices.len() == 2 {
+            format!("{{% unless email %}}{entry}{{% endunless %}}")
+        } else {
+            // Any other set: one exclusive condition per configuration.
+            choices
+                .iter()
+                .map(|(docs, email)| {
+                    format!("{{% if docs == {docs} and email == {email} %}}{entry}{{% endif %}}")
+                })
+                .collect()
         };
         out.push_str(&format!(
-            "{{% if database == \"{db}\" %}}{open}{entry}{close}{{% endif %}}"
+            "{{% if database == \"{db}\" %}}{inner}{{% endif %}}"
         ));
     }
     out

@@ -34,6 +34,10 @@ pub enum Error {
     Unauthorized,
     #[error("rate limited")]
     RateLimited { retry_after: u64 },
+    #[error("email address not verified")]
+    EmailNotVerified,
+    #[error("invalid, expired or spent account token")]
+    InvalidToken,
     #[error("too many failed login attempts")]
     TooManyAttempts { retry_after: u64 },
     #[error("password hashing overloaded")]
@@ -80,6 +84,8 @@ error_codes! {
     InvalidCredentials = "invalid_credentials",
     InvalidRefreshToken = "invalid_refresh_token",
     Unauthorized = "unauthorized",
+    EmailNotVerified = "email_not_verified",
+    InvalidToken = "invalid_token",
     RateLimited = "rate_limited",
     TooManyAttempts = "too_many_attempts",
     ServiceBusy = "service_busy",
@@ -99,7 +105,8 @@ pub struct ErrorCode {
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::BadRequest => StatusCode::BAD_REQUEST,
+            Error::BadRequest | Error::InvalidToken => StatusCode::BAD_REQUEST,
+            Error::EmailNotVerified => StatusCode::FORBIDDEN,
             Error::InvalidBody | Error::InvalidEmail | Error::WeakPassword { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -139,6 +146,8 @@ impl Error {
             Error::InvalidCredentials => (Code::InvalidCredentials, vec![]),
             Error::InvalidRefreshToken => (Code::InvalidRefreshToken, vec![]),
             Error::Unauthorized => (Code::Unauthorized, vec![]),
+            Error::EmailNotVerified => (Code::EmailNotVerified, vec![]),
+            Error::InvalidToken => (Code::InvalidToken, vec![]),
             Error::RateLimited { retry_after } => (Code::RateLimited, retry(retry_after)),
             Error::TooManyAttempts { retry_after } => (Code::TooManyAttempts, retry(retry_after)),
             Error::ServiceBusy { retry_after } => (Code::ServiceBusy, retry(retry_after)),

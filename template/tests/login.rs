@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{PASSWORD, TestApp, assert_error, json_request};
+use common::{PASSWORD, REGISTERED, TestApp, assert_error, json_request};
 use serde_json::json;
 
 #[tokio::test]
@@ -225,7 +225,7 @@ async fn concurrent_guesses_at_one_account_are_judged_at_most_the_failure_limit(
     );
     assert_eq!(
         app.register("target@example.com", PASSWORD).await.status,
-        StatusCode::CREATED
+        REGISTERED
     );
     let computed_before = app.ctx.hasher.stats().computed;
     // Fifty guesses at once, the right password among the late ones.
