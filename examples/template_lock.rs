@@ -1,12 +1,12 @@
-//! Regenerates `template/Cargo.lock.liquid`: one lock file that renders, for every database and
-//! docs choice, exactly the lock cargo resolves for that configuration. Run it after changing
+//! Regenerates `template/Cargo.lock.liquid`: one lock file that renders, for every database,
+//! docs and account-emails choice, exactly the lock cargo resolves for that configuration. Run it after changing
 //! the template's dependencies, then `starter matrix` (which builds with `--locked`).
 //!
 //!     cargo run --example template_lock
 //!
 //! Each configuration is rendered, `cargo generate-lockfile` resolves it (MSRV-aware, from the
 //! `rust-version` in the template), and the package entries are merged: an entry that only some
-//! configurations need is wrapped in Liquid conditions on `database` and `docs`.
+//! configurations need is wrapped in Liquid conditions on `database`, `docs` and `email`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,18 +20,24 @@ use starter::template::Template;
 
 const NAME: &str = "lockfile-probe";
 
+/// A configuration: the database, docs, account emails.
+type Config = (Database, bool, bool);
+
 fn main() -> anyhow::Result<()> {
     let template = Template::embedded()?;
     let work = tempfile::tempdir()?;
-    let configs: Vec<(Database, bool)> = Database::ALL
+    let configs: Vec<Config> = Database::ALL
         .iter()
-        .flat_map(|db| [(*db, true), (*db, false)])
+        .flat_map(|db| {
+            [(true, true), (true, false), (false, true), (false, false)]
+                .map(|(docs, email)| (*db, docs, email))
+        })
         .collect();
     // entry text -> configurations that contain it, in first-seen order per name.
-    let mut entries: BTreeMap<(String, String), Vec<(Database, bool)>> = BTreeMap::new();
+    let mut entries: BTreeMap<(String, String), Vec<Config>> = BTreeMap::new();
     let mut header = String::new();
-    for (db, docs) in &configs {
-        let dir = work.path().join(format!("{db}-{docs}"));
+    for (db, docs, email) in &configs {
+        let dir = work.path().join(format!("{db}-{docs}-{email}"));
         let answers = Answers {
             name: NAME.into(),
             database: *db,
@@ -39,6 +45,7 @@ fn main() -> anyhow::Result<()> {
             locales: vec!["en".into()],
             default_locale: "en".into(),
             docs: *docs,
+            email: *email,
             extra: Default::default(),
         };
         generate::generate(
@@ -56,16 +63,19 @@ fn main() -> anyhow::Result<()> {
             .status()?;
         ensure!(
             status.success(),
-            "cargo generate-lockfile failed for {db} docs={docs}"
+            "cargo generate-lockfile failed for {db} docs={docs} email={email}"
         );
         let lock = std::fs::read_to_string(dir.join("Cargo.lock"))?;
         let (head, packages) = split(&lock)?;
         header = head;
         for entry in packages {
             let key = sort_key(&entry);
-            entries.entry((key, entry)).or_default().push((*db, *docs));
+            entries
+                .entry((key, entry))
+                .or_default()
+                .push((*db, *docs, *email));
         }
-        eprintln!("resolved {db} docs={docs}");
+        eprintln!("resolved {db} docs={docs} email={email}");
     }
     let mut out = header;
     for ((_, entry), present) in &entries {
@@ -108,28 +118,52 @@ fn sort_key(entry: &str) -> String {
 }
 
 /// `entry` as is when every configuration has it, else inside conditions.
-fn wrap(entry: &str, present: &[(Database, bool)], all: &[(Database, bool)]) -> String {
+fn wrap(entry: &str, present: &[Config], all: &[Config]) -> String {
     if present.len() == all.len() {
         return entry.to_string();
     }
     let mut out = String::new();
     for db in Database::ALL {
-        let docs: Vec<bool> = present
+        let combos: Vec<(bool, bool)> = present
             .iter()
-            .filter(|(d, _)| *d == db)
-            .map(|(_, x)| *x)
+            .filter(|(d, _, _)| *d == db)
+            .map(|(_, docs, email)| (*docs, *email))
             .collect();
-        if docs.is_empty() {
-            continue;
+        if !combos.is_empty() {
+            out.push_str(&format!(
+                "{{% if database == \"{db}\" %}}{}{{% endif %}}",
+                within_database(entry, &combos)
+            ));
         }
-        let (open, close) = match docs.as_slice() {
-            [true] => ("{% if docs %}", "{% endif %}"),
-            [false] => ("{% unless docs %}", "{% endunless %}"),
-            _ => ("", ""),
-        };
-        out.push_str(&format!(
-            "{{% if database == \"{db}\" %}}{open}{entry}{close}{{% endif %}}"
-        ));
     }
     out
+}
+
+/// `entry` under the conditions on `docs` and `email` that hold in exactly `combos` (the
+/// database's configurations that have it): none when all four do, one condition when one
+/// answer decides, else one block per combination (they exclude each other).
+fn within_database(entry: &str, combos: &[(bool, bool)]) -> String {
+    let has = |docs: bool, email: bool| combos.contains(&(docs, email));
+    let only = |key: &str, on: bool, text: &str| {
+        if on {
+            format!("{{% if {key} %}}{text}{{% endif %}}")
+        } else {
+            format!("{{% unless {key} %}}{text}{{% endunless %}}")
+        }
+    };
+    if combos.len() == 4 {
+        return entry.to_string();
+    }
+    for on in [true, false] {
+        if combos.len() == 2 && has(on, true) && has(on, false) {
+            return only("docs", on, entry);
+        }
+        if combos.len() == 2 && has(true, on) && has(false, on) {
+            return only("email", on, entry);
+        }
+    }
+    combos
+        .iter()
+        .map(|&(docs, email)| only("docs", docs, &only("email", email, entry)))
+        .collect()
 }
