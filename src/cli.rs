@@ -166,7 +166,7 @@ pub struct MatrixArgs {
     #[arg(long, value_enum, value_name = "DB")]
     pub db: Vec<Database>,
 
-    /// Only configurations with API docs (then every other combination is verified).
+    /// Only configurations with API docs, in every combination of the other answers.
     #[arg(long, conflicts_with = "no_docs")]
     pub docs: bool,
 
@@ -174,7 +174,7 @@ pub struct MatrixArgs {
     #[arg(long)]
     pub no_docs: bool,
 
-    /// Only configurations with account emails (then every other combination is verified).
+    /// Only configurations with account emails, in every combination of the other answers.
     #[arg(long, conflicts_with = "no_email")]
     pub email: bool,
 
