@@ -481,6 +481,10 @@ impl PartialAnswers {
             if self.has(question.key) {
                 continue;
             }
+            if let Some(absent) = question.not_asked_by(manifest) {
+                self.set_text(question.key, absent)?;
+                continue;
+            }
             if question.widget == Widget::DefaultLocale {
                 // With only `en` chosen there is nothing to ask.
                 let locales =
@@ -553,6 +557,14 @@ fn missing_error(missing: Vec<String>, command: Command) -> InputError {
 }
 
 impl Question {
+    /// The answer of a question `manifest`'s template does not ask, if it is one that the
+    /// template's feature came with (`absent_from_record`): a team's template forked before it
+    /// has no such feature, so its projects are not asked about it and record it as absent.
+    pub fn not_asked_by(&self, manifest: &Manifest) -> Option<&'static str> {
+        self.absent_from_record
+            .filter(|_| !manifest.placeholders.contains_key(self.key))
+    }
+
     /// The question's placeholder: the template's, or the embedded template's when a team's
     /// template does not declare it (its answer is then recorded but renders nothing).
     pub fn placeholder<'m>(&self, manifest: &'m Manifest) -> Option<&'m Placeholder> {

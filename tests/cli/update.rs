@@ -392,10 +392,10 @@ fn a_record_that_predates_the_email_question_updates_as_email_off() {
     let s = Setup::new();
     // The project as an older starter wrote it: the same render, a record without `email`.
     let record = s.read("starter.toml");
-    assert!(record.contains("\nemail = true\n"), "{record}");
+    assert!(record.contains("\nemail = false\n"), "{record}");
     std::fs::write(
         s.project.join("starter.toml"),
-        record.replace("email = true\n", ""),
+        record.replace("email = false\n", ""),
     )
     .unwrap();
     git(
@@ -434,7 +434,7 @@ fn a_record_that_predates_the_email_question_may_choose_emails_on_update() {
     let record = s.read("starter.toml");
     std::fs::write(
         s.project.join("starter.toml"),
-        record.replace("email = true\n", ""),
+        record.replace("email = false\n", ""),
     )
     .unwrap();
     git(
@@ -462,4 +462,43 @@ fn a_record_that_predates_the_email_question_may_choose_emails_on_update() {
     let record = s.read("starter.toml");
     assert!(record.contains("\nemail = true\n"), "{record}");
     assert!(record.contains("template_version = \"1.1.0\""), "{record}");
+}
+
+/// Issue #12: a team's template that does not declare `email` (forked before it) has no
+/// account emails: its projects are not asked about them and record email = false, even
+/// with --yes (whose default for the embedded template is true); an explicit answer is kept.
+#[test]
+fn a_template_without_the_email_question_records_email_off_without_asking() {
+    let s = Setup::new();
+    let record = s.read("starter.toml");
+    assert!(record.contains("\nemail = false\n"), "{record}");
+    // Without a terminal and without --yes: not a missing answer.
+    let out = s._tmp.path().join("asked");
+    s.starter()
+        .args(["new", "asked", "--template"])
+        .arg(&s.team_template)
+        .args([
+            "--db",
+            "sqlite",
+            "--no-docs",
+            "--no-cors",
+            "--locale",
+            "en",
+            "-o",
+        ])
+        .arg(&out)
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("account emails off"));
+    let explicit = s._tmp.path().join("explicit");
+    s.starter()
+        .args(["new", "explicit", "--yes", "--email", "--template"])
+        .arg(&s.team_template)
+        .arg("-o")
+        .arg(&explicit)
+        .assert()
+        .success();
+    let record = std::fs::read_to_string(explicit.join("starter.toml")).unwrap();
+    assert!(record.contains("\nemail = true\n"), "{record}");
 }
