@@ -1073,3 +1073,34 @@ fn an_answers_file_that_predates_the_email_question() {
         .success()
         .stdout(predicate::str::contains("account emails on"));
 }
+
+/// Issue #12: with account emails on, the next steps say where development mail goes when
+/// `.env` names a MAIL_DIR (the .eml file transport), and never with them off.
+#[test]
+fn the_next_steps_say_where_development_mail_goes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, flag) in [("mail-on", "--email"), ("mail-off", "--no-email")] {
+        let out = tmp.path().join(name);
+        let assert = starter()
+            .args(["new", name, "--yes", "--no-git", flag, "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        let env = std::fs::read_to_string(out.join(".env")).unwrap();
+        let mail_dir = env
+            .lines()
+            .find_map(|l| l.strip_prefix("MAIL_DIR="))
+            .filter(|v| !v.trim().is_empty());
+        match (flag, mail_dir) {
+            ("--email", Some(dir)) => assert!(
+                stdout.contains(&format!(
+                    ".eml files into {} (MAIL_DIR in .env)",
+                    dir.trim()
+                )),
+                "{stdout}"
+            ),
+            _ => assert!(!stdout.contains(".eml files"), "{stdout}"),
+        }
+    }
+}
