@@ -78,8 +78,20 @@ fn every_database_renders_with_docs_on_and_off_and_several_locales() {
             let locales: Vec<&str> = files
                 .keys()
                 .filter_map(|p| p.strip_prefix("locales/"))
+                .filter(|p| !p.contains('/'))
                 .collect();
             assert_eq!(locales, ["de.json", "en.json", "fr.json"], "{name}");
+            // Mail catalogues (issue #12) come with the emails, for the chosen locales only.
+            let mail: Vec<&str> = files
+                .keys()
+                .filter_map(|p| p.strip_prefix("locales/mail/"))
+                .collect();
+            if docs == "--docs" && !mail.is_empty() {
+                assert_eq!(mail, ["de.json", "en.json", "fr.json"], "{name}");
+            }
+            if docs != "--docs" {
+                assert!(mail.is_empty(), "{name}: {mail:?} without emails");
+            }
             let record = text("starter.toml");
             assert!(record.contains(&format!("database = \"{db}\"")), "{record}");
             assert!(record.contains("default_locale = \"fr\""), "{record}");
