@@ -19,12 +19,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ANSWERS: [(&str, &str); 5] = [
+const ANSWERS: [(&str, &str); 6] = [
     ("database", "postgres"),
     ("cors_origins", "https://app.example.com"),
     ("locales", "en,fr,de"),
     ("default_locale", "en"),
     ("docs", "true"),
+    ("email", "true"),
 ];
 
 /// One measured process: wall time and peak resident memory.
@@ -202,6 +203,7 @@ fn starter_new(bin: &Path, out: &Path, git: bool) -> Command {
         "--default-locale",
         "en",
         "--docs",
+        "--email",
         "-o",
     ])
     .arg(out.join("bench-api"));

@@ -1,5 +1,5 @@
-//! Regenerates `template/Cargo.lock.liquid`: one lock file that renders, for every database, docs
-//! and email choice, exactly the lock cargo resolves for that configuration. Run it after changing
+//! Regenerates `template/Cargo.lock.liquid`: one lock file that renders, for every database,
+//! docs and account-emails choice, exactly the lock cargo resolves for that configuration. Run it after changing
 //! the template's dependencies, then `starter matrix` (which builds with `--locked`).
 //!
 //!     cargo run --example template_lock
@@ -19,6 +19,9 @@ use starter::generate;
 use starter::template::Template;
 
 const NAME: &str = "lockfile-probe";
+
+/// A configuration: the database, docs, account emails.
+type Config = (Database, bool, bool);
 
 fn main() -> anyhow::Result<()> {
     let template = Template::embedded()?;
@@ -42,7 +45,8 @@ fn main() -> anyhow::Result<()> {
             locales: vec!["en".into()],
             default_locale: "en".into(),
             docs: *docs,
-            extra: [("email".to_string(), email.to_string())].into(),
+            email: *email,
+            extra: Default::default(),
         };
         generate::generate(
             &template,
@@ -113,9 +117,6 @@ fn sort_key(entry: &str) -> String {
     format!("{name}\u{0}{}", field("version"))
 }
 
-/// A configuration: database, docs, email.
-type Config = (Database, bool, bool);
-
 /// `entry` as is when every configuration has it, else inside conditions.
 fn wrap(entry: &str, present: &[Config], all: &[Config]) -> String {
     if present.len() == all.len() {
@@ -123,37 +124,46 @@ fn wrap(entry: &str, present: &[Config], all: &[Config]) -> String {
     }
     let mut out = String::new();
     for db in Database::ALL {
-        let choices: Vec<(bool, bool)> = present
+        let combos: Vec<(bool, bool)> = present
             .iter()
             .filter(|(d, _, _)| *d == db)
             .map(|(_, docs, email)| (*docs, *email))
             .collect();
-        if choices.is_empty() {
-            continue;
+        if !combos.is_empty() {
+            out.push_str(&format!(
+                "{{% if database == \"{db}\" %}}{}{{% endif %}}",
+                within_database(entry, &combos)
+            ));
         }
-        let has = |docs: bool, email: bool| choices.contains(&(docs, email));
-        let inner = if choices.len() == 4 {
-            entry.to_string()
-        } else if has(true, true) && has(true, false) && choices.len() == 2 {
-            format!("{{% if docs %}}{entry}{{% endif %}}")
-        } else if has(false, true) && has(false, false) && choices.len() == 2 {
-            format!("{{% unless docs %}}{entry}{{% endunless %}}")
-        } else if has(true, true) && has(false, true) && choices.len() == 2 {
-            format!("{{% if email %}}{entry}{{% endif %}}")
-        } else if has(true, false) && has(false, false) && choices.len() == 2 {
-            format!("{{% unless email %}}{entry}{{% endunless %}}")
-        } else {
-            // Any other set: one exclusive condition per configuration.
-            choices
-                .iter()
-                .map(|(docs, email)| {
-                    format!("{{% if docs == {docs} and email == {email} %}}{entry}{{% endif %}}")
-                })
-                .collect()
-        };
-        out.push_str(&format!(
-            "{{% if database == \"{db}\" %}}{inner}{{% endif %}}"
-        ));
     }
     out
+}
+
+/// `entry` under the conditions on `docs` and `email` that hold in exactly `combos` (the
+/// database's configurations that have it): none when all four do, one condition when one
+/// answer decides, else one block per combination (they exclude each other).
+fn within_database(entry: &str, combos: &[(bool, bool)]) -> String {
+    let has = |docs: bool, email: bool| combos.contains(&(docs, email));
+    let only = |key: &str, on: bool, text: &str| {
+        if on {
+            format!("{{% if {key} %}}{text}{{% endif %}}")
+        } else {
+            format!("{{% unless {key} %}}{text}{{% endunless %}}")
+        }
+    };
+    if combos.len() == 4 {
+        return entry.to_string();
+    }
+    for on in [true, false] {
+        if combos.len() == 2 && has(on, true) && has(on, false) {
+            return only("docs", on, entry);
+        }
+        if combos.len() == 2 && has(true, on) && has(false, on) {
+            return only("email", on, entry);
+        }
+    }
+    combos
+        .iter()
+        .map(|&(docs, email)| only("docs", docs, &only("email", email, entry)))
+        .collect()
 }

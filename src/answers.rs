@@ -51,6 +51,9 @@ pub struct Question {
     /// What to pass when the answer is missing and there is no terminal to ask on.
     pub missing: &'static str,
     pub widget: Widget,
+    /// For a question added after the first release: the answer a project record without it
+    /// stands for (what the projects generated before the question existed have).
+    pub absent_from_record: Option<&'static str>,
 }
 
 /// A question's flag on `starter new` (`cli.rs` builds the clap arguments from it). `-d KEY=VALUE`
@@ -176,7 +179,14 @@ impl AnswerValue for bool {
 /// Declares the built-in questions once: the fields of `Answers` and `PartialAnswers` (in
 /// `starter.toml`'s order), `QUESTIONS`, and the code that sets, merges and exports them.
 macro_rules! questions {
-    ($( $key:ident: $ty:ty { flag: $flag:expr, widget: $widget:ident, missing: $missing:literal, } )*) => {
+    (@optional) => { None };
+    (@optional $value:literal) => { Some($value) };
+    ($( $key:ident: $ty:ty {
+        flag: $flag:expr,
+        widget: $widget:ident,
+        missing: $missing:literal,
+        $( absent_from_record: $absent:literal, )?
+    } )*) => {
         pub const QUESTIONS: &[Question] = &[
             $( Question {
                 key: stringify!($key),
@@ -184,6 +194,7 @@ macro_rules! questions {
                 choices: <$ty as AnswerValue>::choices,
                 missing: $missing,
                 widget: Widget::$widget,
+                absent_from_record: questions!(@optional $( $absent )?),
             }, )*
         ];
 
@@ -223,6 +234,13 @@ macro_rules! questions {
                     $( stringify!($key) => self.$key.is_some(), )*
                     _ => false,
                 }
+            }
+
+            /// The built-in questions still without an answer.
+            fn unanswered(&self) -> Vec<&'static str> {
+                let mut keys = Vec::new();
+                $( if self.$key.is_none() { keys.push(stringify!($key)); } )*
+                keys
             }
 
             /// Complete answers, or None while a built-in question has none.
@@ -317,6 +335,18 @@ questions! {
         widget: Confirm,
         missing: "the API docs: pass --docs or --no-docs",
     }
+    email: bool {
+        flag: Flag::Switch {
+            long: "email",
+            help: "Generate the account emails: verification, password reset, email change",
+            off: "no-email",
+            off_help: "Do not generate the account emails",
+        },
+        widget: Confirm,
+        missing: "the account emails: pass --email or --no-email",
+        // Projects generated before this question existed had no account emails.
+        absent_from_record: "false",
+    }
 }
 
 /// The locale always shipped: the catalogue every other one is checked against.
@@ -340,7 +370,7 @@ impl PartialAnswers {
         let invalid = |problem: String| {
             InputError::new(
                 format!("answers file {} is invalid: {problem}", path.display()),
-                "keys are name, database, cors_origins, locales, default_locale, docs, extra (see \"starter new\" in the README)",
+                "keys are name, database, cors_origins, locales, default_locale, docs, email, extra (see \"starter new\" in the README)",
             )
         };
         let mut answers = Self::from_toml(&text).map_err(invalid)?;
@@ -356,16 +386,61 @@ impl PartialAnswers {
         Ok(answers)
     }
 
+    /// The answers of a TOML text: its `[answers]` table, or its top level. A project record
+    /// (`[starter]` beside `[answers]`) written before a question existed stands for that
+    /// question's `absent_from_record` answer, as when the record is read by `update`.
     pub fn from_toml(text: &str) -> Result<Self, String> {
         let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let is_record = table.contains_key("starter");
         let answers = match table.remove("answers") {
             Some(toml::Value::Table(answers)) => answers,
             Some(_) => return Err("`answers` must be a table".into()),
             None => table,
         };
-        answers
+        let mut answers: Self = answers
             .try_into()
-            .map_err(|e: toml::de::Error| e.to_string())
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        if is_record {
+            answers.assume_recorded_absences()?;
+        }
+        Ok(answers)
+    }
+
+    /// Gives each question added after a record was written the answer its absence stands for.
+    fn assume_recorded_absences(&mut self) -> Result<(), String> {
+        for question in QUESTIONS {
+            if let Some(absent) = question.absent_from_record
+                && !self.has(question.key)
+            {
+                self.set_text(question.key, absent)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The complete answers of a project record (`starter.toml`'s `[answers]`): a question
+    /// the record predates takes the answer its absence stands for; any other missing
+    /// answer is an error naming it.
+    pub fn from_record(mut self) -> Result<Answers, String> {
+        self.assume_recorded_absences()?;
+        let mut missing = self.unanswered();
+        if self.name.is_none() {
+            missing.insert(0, "name");
+        }
+        match (self.name.take(), missing.is_empty()) {
+            (Some(name), true) => self
+                .complete(name)
+                .ok_or_else(|| "an answer is missing".to_string()),
+            _ => Err(format!(
+                "[answers] lacks {}",
+                missing
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
     }
 
     /// `-d KEY=VALUE`: a built-in question's answer (exactly as its flag would give it), or a
@@ -404,6 +479,10 @@ impl PartialAnswers {
         });
         for question in QUESTIONS {
             if self.has(question.key) {
+                continue;
+            }
+            if let Some(absent) = question.not_asked_by(manifest) {
+                self.set_text(question.key, absent)?;
                 continue;
             }
             if question.widget == Widget::DefaultLocale {
@@ -478,6 +557,14 @@ fn missing_error(missing: Vec<String>, command: Command) -> InputError {
 }
 
 impl Question {
+    /// The answer of a question `manifest`'s template does not ask, if it is one that the
+    /// template's feature came with (`absent_from_record`): a team's template forked before it
+    /// has no such feature, so its projects are not asked about it and record it as absent.
+    pub fn not_asked_by(&self, manifest: &Manifest) -> Option<&'static str> {
+        self.absent_from_record
+            .filter(|_| !manifest.placeholders.contains_key(self.key))
+    }
+
     /// The question's placeholder: the template's, or the embedded template's when a team's
     /// template does not declare it (its answer is then recorded but renders nothing).
     pub fn placeholder<'m>(&self, manifest: &'m Manifest) -> Option<&'m Placeholder> {

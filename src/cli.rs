@@ -115,6 +115,17 @@ pub struct VerifyFlags {
     )]
     pub target_dir: Option<PathBuf>,
 
+    /// The Python that runs aiosmtpd for the account-email tests (it must import aiosmtpd);
+    /// given, those tests must run rather than skip [default: /usr/bin/python3 when it has
+    /// aiosmtpd, else they skip]
+    #[arg(
+        long,
+        env = "SMTP_TEST_PYTHON",
+        value_name = "PATH",
+        hide_env_values = true
+    )]
+    pub smtp_python: Option<PathBuf>,
+
     /// One line per phase, no live display.
     #[arg(long, short)]
     pub quiet: bool,
@@ -155,13 +166,26 @@ pub struct MatrixArgs {
     #[arg(long, value_enum, value_name = "DB")]
     pub db: Vec<Database>,
 
-    /// Only configurations with API docs.
+    /// Only configurations with API docs, in every combination of the other answers.
     #[arg(long, conflicts_with = "no_docs")]
     pub docs: bool,
 
     /// Only configurations without API docs.
     #[arg(long)]
     pub no_docs: bool,
+
+    /// Only configurations with account emails, in every combination of the other answers.
+    #[arg(long, conflicts_with = "no_email")]
+    pub email: bool,
+
+    /// Only configurations without account emails.
+    #[arg(long)]
+    pub no_email: bool,
+
+    /// Every combination of docs and emails for each database (12 builds), not the default
+    /// six that cover each database, each answer and each pair of answers.
+    #[arg(long)]
+    pub all_combinations: bool,
 
     /// Locales of every configuration (repeatable; en is always included).
     #[arg(long = "locale", value_name = "TAG", value_parser = LocaleTag)]
@@ -194,6 +218,15 @@ pub struct MatrixArgs {
         hide_env_values = true
     )]
     pub target_dir: Option<PathBuf>,
+
+    /// The Python that runs aiosmtpd for the account-email tests (see `starter verify`).
+    #[arg(
+        long,
+        env = "SMTP_TEST_PYTHON",
+        value_name = "PATH",
+        hide_env_values = true
+    )]
+    pub smtp_python: Option<PathBuf>,
 
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]

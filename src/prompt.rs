@@ -85,7 +85,8 @@ fn ask(
         partial.name = Some(name);
     }
     for question in QUESTIONS {
-        if partial.has(question.key) {
+        // A question the template does not ask is answered in `finish`.
+        if partial.has(question.key) || question.not_asked_by(manifest).is_some() {
             continue;
         }
         let placeholder = question.placeholder(manifest);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::answers::Answers;
+use crate::answers::{Answers, PartialAnswers, QUESTIONS};
 use crate::error::InputError;
 use crate::template::TemplateSource;
 
@@ -23,11 +23,18 @@ pub struct Provenance {
     pub template: TemplateSource,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProjectRecord {
     pub starter: Provenance,
     pub answers: Answers,
+}
+
+/// A record as stored: its answers may predate a question (see `PartialAnswers::from_record`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredRecord {
+    starter: Provenance,
+    answers: PartialAnswers,
 }
 
 impl ProjectRecord {
@@ -39,8 +46,14 @@ impl ProjectRecord {
         ))
     }
 
-    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
-        toml::from_str(text)
+    /// Reads a record, also one written before a question existed: that question takes the
+    /// answer its absence stands for (`email`: false, as those projects had no account emails).
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let stored: StoredRecord = toml::from_str(text).map_err(|e| e.to_string())?;
+        Ok(ProjectRecord {
+            starter: stored.starter,
+            answers: stored.answers.from_record()?,
+        })
     }
 }
 
@@ -59,4 +72,74 @@ pub fn read(dir: &Path) -> Result<ProjectRecord, InputError> {
             "restore it from version control, or regenerate the project",
         )
     })
+}
+
+/// The questions the record text predates, each with the answer `from_toml` took for it.
+pub fn assumed_answers(text: &str) -> Vec<(&'static str, &'static str)> {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return Vec::new();
+    };
+    let Some(answers) = table.get("answers").and_then(toml::Value::as_table) else {
+        return Vec::new();
+    };
+    QUESTIONS
+        .iter()
+        .filter(|q| !answers.contains_key(q.key))
+        .filter_map(|q| q.absent_from_record.map(|absent| (q.key, absent)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD_BEFORE_EMAIL: &str = r#"
+[starter]
+version = "0.1.0"
+template_version = "0.1.0"
+
+[starter.template]
+kind = "embedded"
+
+[answers]
+name = "old-api"
+database = "postgres"
+cors_origins = []
+locales = ["en"]
+default_locale = "en"
+docs = true
+"#;
+
+    #[test]
+    fn a_record_written_before_the_email_question_reads_as_email_off() {
+        assert_eq!(assumed_answers(RECORD_BEFORE_EMAIL), [("email", "false")]);
+        let record = ProjectRecord::from_toml(RECORD_BEFORE_EMAIL).unwrap();
+        assert!(!record.answers.email);
+        assert!(record.answers.docs);
+        // Written again, the record says so explicitly.
+        let again = record.to_toml().unwrap();
+        assert!(again.contains("\nemail = false\n"), "{again}");
+        assert_eq!(ProjectRecord::from_toml(&again).unwrap(), record);
+        assert_eq!(assumed_answers(&again), []);
+    }
+
+    #[test]
+    fn a_recorded_email_answer_is_kept() {
+        let text = RECORD_BEFORE_EMAIL.replace("docs = true\n", "docs = true\nemail = true\n");
+        assert!(ProjectRecord::from_toml(&text).unwrap().answers.email);
+    }
+
+    #[test]
+    fn a_record_missing_an_answer_that_always_existed_is_refused_naming_it() {
+        let text = RECORD_BEFORE_EMAIL.replace("database = \"postgres\"\n", "");
+        let err = ProjectRecord::from_toml(&text).unwrap_err();
+        assert!(err.contains("`database`"), "{err}");
+        let text = RECORD_BEFORE_EMAIL.replace("name = \"old-api\"\n", "");
+        let err = ProjectRecord::from_toml(&text).unwrap_err();
+        assert!(err.contains("`name`"), "{err}");
+        let text = RECORD_BEFORE_EMAIL.replace("docs = true\n", "docs = true\nemail = \"yes\"\n");
+        assert!(ProjectRecord::from_toml(&text).is_err());
+        let text = RECORD_BEFORE_EMAIL.replace("docs = true\n", "docs = true\nsurprise = 1\n");
+        assert!(ProjectRecord::from_toml(&text).is_err());
+    }
 }

@@ -17,10 +17,23 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
     } else {
         args.db.clone()
     };
-    let docs = match (args.docs, args.no_docs) {
-        (true, _) => vec![true],
-        (_, true) => vec![false],
-        _ => vec![true, false],
+    let pinned = |on: bool, off: bool| match (on, off) {
+        (true, _) => Some(vec![true]),
+        (_, true) => Some(vec![false]),
+        _ => None,
+    };
+    let (docs, email) = (
+        pinned(args.docs, args.no_docs),
+        pinned(args.email, args.no_email),
+    );
+    // A pinned answer leaves few enough combinations to verify them all.
+    let selection = if args.all_combinations || docs.is_some() || email.is_some() {
+        matrix::Selection::Product {
+            docs: docs.unwrap_or(vec![true, false]),
+            email: email.unwrap_or(vec![true, false]),
+        }
+    } else {
+        matrix::Selection::Covering
     };
     let mut missing = Vec::new();
     if databases.contains(&Database::Postgres) && args.postgres_url.is_none() {
@@ -37,6 +50,9 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    if let Some(python) = &args.smtp_python {
+        verify::smtp::check_python(python)?;
+    }
     for (db, url) in [
         (Database::Postgres, &args.postgres_url),
         (Database::Mysql, &args.mysql_url),
@@ -48,7 +64,7 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
     let root = tempfile::Builder::new()
         .prefix("starter-matrix-")
         .tempdir()?;
-    let configurations = matrix::configurations(&databases, &docs, &locales);
+    let configurations = matrix::configurations(&databases, &selection, &locales);
     let options = matrix::MatrixOptions {
         root: root.path(),
         target_dir: args
@@ -59,6 +75,7 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
         postgres_url: args.postgres_url.clone(),
         mysql_url: args.mysql_url.clone(),
         quiet: args.quiet,
+        smtp_python: args.smtp_python.clone(),
     };
     let entries = verify::runtime()?.block_on(matrix::run(&template, &configurations, &options))?;
     for entry in entries.iter().filter(|e| !e.ok()) {

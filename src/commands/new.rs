@@ -88,13 +88,14 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
     let dir = generated.target.display();
     writeln!(
         out,
-        "Created {} in {dir}: {} files, {} database, locales {} (default {}), API docs {}.",
+        "Created {} in {dir}: {} files, {} database, locales {} (default {}), API docs {}, account emails {}.",
         answers.name,
         generated.files.len(),
         answers.database,
         answers.locales.join(", "),
         answers.default_locale,
-        if answers.docs { "on" } else { "off" },
+        on_off(answers.docs),
+        on_off(answers.email),
     )?;
     if !answers.cors_origins.is_empty() {
         writeln!(out, "CORS allows: {}", answers.cors_origins.join(", "))?;
@@ -131,10 +132,46 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
             "  then open        http://127.0.0.1:8080/docs (Swagger UI) and /openapi.json\n                   (DOCS_ENABLED=true in .env; .env.example and the Dockerfile keep them off)"
         )?;
     }
+    if answers.email && generated.wrote_dotenv {
+        let dotenv = std::fs::read_to_string(generated.target.join(".env")).unwrap_or_default();
+        if let Some(mail_dir) = dotenv_value(&dotenv, "MAIL_DIR") {
+            writeln!(
+                out,
+                "  account emails   are written as .eml files into {mail_dir} (MAIL_DIR in .env);\n                   set SMTP_URL and MAIL_FROM to send them"
+            )?;
+        }
+    }
     writeln!(out, "  cargo test       # the security test suite")?;
     writeln!(
         out,
         "  starter verify   # fmt, clippy, build and tests in one go"
     )?;
     Ok(())
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
+/// The value a dotenv text gives `key` (its first assignment wins, as with dotenvy), if that
+/// value is not empty.
+fn dotenv_value<'a>(dotenv: &'a str, key: &str) -> Option<&'a str> {
+    dotenv
+        .lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotenv_value;
+
+    #[test]
+    fn dotenv_value_reads_the_first_assignment_of_its_key_only() {
+        let dotenv = "# MAIL_DIR=commented\nMAIL_DIRS=no\nMAIL_DIR= mail/outbox \nMAIL_DIR=x\n";
+        assert_eq!(dotenv_value(dotenv, "MAIL_DIR"), Some("mail/outbox"));
+        assert_eq!(dotenv_value("MAIL_DIR=\nMAIL_DIR=x\n", "MAIL_DIR"), None);
+        assert_eq!(dotenv_value("X=1\n", "MAIL_DIR"), None);
+    }
 }

@@ -14,7 +14,18 @@ pub(super) fn answers_for(
     args: &UpdateArgs,
 ) -> anyhow::Result<Answers> {
     let mut partial = PartialAnswers::from(record.answers.clone());
-    for (key, value) in parse_defines(&args.defines)? {
+    let defines = parse_defines(&args.defines)?;
+    // Read once already (the record); only a note depends on reading it again.
+    let text =
+        std::fs::read_to_string(args.dir.join(starter::record::RECORD_FILE)).unwrap_or_default();
+    for (key, value) in starter::record::assumed_answers(&text) {
+        if !defines.contains_key(key) {
+            eprintln!(
+                "note: starter.toml predates the `{key}` question: taken as {key} = {value}, as the project was generated without it; pass -d {key}=VALUE to choose"
+            );
+        }
+    }
+    for (key, value) in defines {
         partial.define(&key, &value)?;
     }
     let available = template.locales();

@@ -16,6 +16,7 @@ fn verify_options(dir: &Path, flags: &VerifyFlags, label: String) -> VerifyOptio
             .unwrap_or_else(starter::dirs::default_target_dir),
         quiet: flags.quiet,
         label,
+        smtp_python: flags.smtp_python.clone(),
     }
 }
 

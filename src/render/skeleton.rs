@@ -311,16 +311,17 @@ mod tests {
         assert!(segments(&Skeleton::of(&samples[3]).unwrap().source).is_some());
         assert!(segments(&Skeleton::of(&samples[4]).unwrap().source).is_none());
         for db in ["sqlite", "postgres", "mysql"] {
-            for docs in [true, false] {
+            for (docs, email) in [(true, true), (true, false), (false, true), (false, false)] {
                 let mut v = vars(db);
                 v.insert("docs".into(), Value::Bool(docs));
+                v.insert("email".into(), Value::Bool(email));
                 v.insert("project-name".into(), Value::Str("my-api".into()));
                 let globals = liquid_globals(&v);
                 for text in &samples {
                     assert!(Skeleton::of(text).is_some());
                     let direct = parser.parse(text).unwrap().render(&globals).unwrap();
                     let fast = fast(&parser, &globals, text);
-                    assert_eq!(fast, direct, "{db} {docs}");
+                    assert_eq!(fast, direct, "{db} docs {docs} email {email}");
                 }
             }
         }
@@ -333,9 +334,10 @@ mod tests {
         let template = Template::embedded().unwrap();
         let mut checked = 0;
         for db in ["sqlite", "postgres", "mysql"] {
-            for docs in [true, false] {
+            for (docs, email) in [(true, true), (true, false), (false, true), (false, false)] {
                 let mut v = vars(db);
                 v.insert("docs".into(), Value::Bool(docs));
+                v.insert("email".into(), Value::Bool(email));
                 v.insert(
                     "cors_origins".into(),
                     Value::Str("https://a.example".into()),
@@ -352,11 +354,15 @@ mod tests {
                     }
                     let direct = parser.parse(text).unwrap().render(&globals).unwrap();
                     let fast = fast(&parser, &globals, text);
-                    assert_eq!(fast, direct, "{} ({db}, docs {docs})", file.path);
+                    assert_eq!(
+                        fast, direct,
+                        "{} ({db}, docs {docs}, email {email})",
+                        file.path
+                    );
                     checked += 1;
                 }
             }
         }
-        assert!(checked > 60, "only {checked} renders compared");
+        assert!(checked > 120, "only {checked} renders compared");
     }
 }

@@ -26,6 +26,8 @@ pub struct CargoRun<'a> {
     pub database_url: Option<&'a str>,
     pub total_crates: Option<usize>,
     pub label: &'a str,
+    /// Named to the tests, which must then run their SMTP tests (see `smtp`).
+    pub smtp_python: Option<&'a Path>,
 }
 
 fn args(phase: Phase) -> &'static [&'static str] {
@@ -67,6 +69,12 @@ impl CargoRun<'_> {
             Some(url) => cmd.env("DATABASE_URL", url),
             None => cmd.env_remove("DATABASE_URL"),
         };
+        // Otherwise the tests see the caller's environment (their own default is
+        // /usr/bin/python3 when it has aiosmtpd, and a skip that says so when none has).
+        if let Some(python) = self.smtp_python {
+            cmd.env(super::smtp::PYTHON_VAR, python)
+                .env(super::smtp::REQUIRE_VAR, "1");
+        }
         let mut child = cmd.spawn().map_err(CargoError::Spawn)?;
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();

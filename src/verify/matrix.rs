@@ -1,5 +1,7 @@
-//! `starter matrix`: every configuration (database x docs, one locale set) generated under one
-//! root, verified with one shared build cache, reported as a table and as JUnit XML.
+//! `starter matrix`: the configurations (database x docs x account emails, one locale set)
+//! generated under one root, verified with one shared build cache, reported as a table and as
+//! JUnit XML. The full product is 12 builds; by default six cover what can break (see
+//! `Selection::Covering` and docs/verify.md).
 
 use std::path::{Path, PathBuf};
 
@@ -16,31 +18,115 @@ pub struct Configuration {
     pub answers: Answers,
 }
 
-/// Databases x docs, in the order that shares the most compiled crates between neighbours.
+/// The answers besides the database that a configuration varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Features {
+    pub docs: bool,
+    pub email: bool,
+}
+
+/// Which combinations of docs and account emails each database is verified with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Six builds for three databases: each database in the default configuration (docs and
+    /// emails on, what most projects are), plus one variant per database, the three variants
+    /// together covering the other three docs x email pairs. So each database is verified
+    /// with emails on, each answer both ways, and each pair of answers in all four
+    /// combinations: sqlite without either, postgres with emails but no docs (the email
+    /// handlers without their OpenAPI annotations), mysql with docs but no emails (the
+    /// OpenAPI document without the email endpoints).
+    Covering,
+    /// Every combination of the listed values, for each database.
+    Product { docs: Vec<bool>, email: Vec<bool> },
+}
+
+impl Selection {
+    /// The feature combinations `db` is verified with, the default configuration first.
+    fn for_database(&self, db: Database) -> Vec<Features> {
+        match self {
+            Selection::Covering => {
+                let variant = match db {
+                    Database::Sqlite => Features {
+                        docs: false,
+                        email: false,
+                    },
+                    Database::Postgres => Features {
+                        docs: false,
+                        email: true,
+                    },
+                    Database::Mysql => Features {
+                        docs: true,
+                        email: false,
+                    },
+                };
+                vec![
+                    Features {
+                        docs: true,
+                        email: true,
+                    },
+                    variant,
+                ]
+            }
+            Selection::Product { docs, email } => {
+                // On before off: the default configuration first.
+                let ordered = |values: &[bool]| {
+                    [true, false]
+                        .into_iter()
+                        .filter(|v| values.contains(v))
+                        .collect::<Vec<_>>()
+                };
+                let emails = ordered(email);
+                ordered(docs)
+                    .into_iter()
+                    .flat_map(|docs| emails.iter().map(move |&email| Features { docs, email }))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// The configurations of `selection` for `databases`: every database's first combination
+/// (the default, when selected), then every database's second, and so on.
 pub fn configurations(
     databases: &[Database],
-    docs: &[bool],
+    selection: &Selection,
     locales: &[String],
 ) -> Vec<Configuration> {
+    let per_database: Vec<(Database, Vec<Features>)> = databases
+        .iter()
+        .map(|&db| (db, selection.for_database(db)))
+        .collect();
+    let rounds = per_database.iter().map(|(_, f)| f.len()).max().unwrap_or(0);
     let mut out = Vec::new();
-    for &with_docs in docs {
-        for &db in databases {
-            let label = format!("{db}-{}", if with_docs { "docs" } else { "nodocs" });
-            out.push(Configuration {
-                answers: Answers {
-                    name: format!("matrix-{label}"),
-                    database: db,
-                    cors_origins: vec!["http://localhost:3000".to_string()],
-                    locales: locales.to_vec(),
-                    default_locale: locales.first().cloned().unwrap_or_else(|| "en".into()),
-                    docs: with_docs,
-                    extra: Default::default(),
-                },
-                label,
-            });
+    for round in 0..rounds {
+        for (db, features) in &per_database {
+            if let Some(&features) = features.get(round) {
+                out.push(configuration(*db, features, locales));
+            }
         }
     }
     out
+}
+
+fn configuration(db: Database, features: Features, locales: &[String]) -> Configuration {
+    let label = format!(
+        "{db}-{}-{}",
+        if features.docs { "docs" } else { "nodocs" },
+        if features.email { "email" } else { "noemail" }
+    );
+    Configuration {
+        answers: Answers {
+            name: format!("matrix-{label}"),
+            database: db,
+            cors_origins: vec!["http://localhost:3000".to_string()],
+            locales: locales.to_vec(),
+            default_locale: locales.first().cloned().unwrap_or_else(|| "en".into()),
+            docs: features.docs,
+            email: features.email,
+            extra: Default::default(),
+        },
+        label,
+    }
 }
 
 #[derive(Debug)]
@@ -62,6 +148,7 @@ pub struct MatrixOptions<'a> {
     pub postgres_url: Option<String>,
     pub mysql_url: Option<String>,
     pub quiet: bool,
+    pub smtp_python: Option<PathBuf>,
 }
 
 pub async fn run(
@@ -93,6 +180,7 @@ pub async fn run(
                     target_dir: options.target_dir.clone(),
                     quiet: options.quiet,
                     label: configuration.label.clone(),
+                    smtp_python: options.smtp_python.clone(),
                 };
                 let progress = Progress::detect(options.quiet);
                 match super::verify(&verify_options, &progress).await {
@@ -115,7 +203,7 @@ pub async fn run(
 
 pub fn table(entries: &[MatrixEntry]) -> String {
     let mut s = format!(
-        "{:<18} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
+        "{:<24} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
         "configuration", "result", "fmt", "clippy", "build", "test", "tests", "failure"
     );
     for e in entries {
@@ -158,7 +246,7 @@ pub fn table(entries: &[MatrixEntry]) -> String {
             ),
         };
         s.push_str(&format!(
-            "{:<18} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
+            "{:<24} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
             e.configuration.label,
             if e.ok() { "ok" } else { "FAILED" },
             cells[0],
@@ -255,27 +343,98 @@ fn tail(log: &str, lines: usize) -> String {
 mod tests {
     use super::*;
 
+    fn labels(c: &[Configuration]) -> Vec<&str> {
+        c.iter().map(|c| c.label.as_str()).collect()
+    }
+
     #[test]
-    fn configurations_cover_databases_and_docs() {
-        let c = configurations(&Database::ALL, &[true, false], &["en".into()]);
-        let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
+    fn the_default_selection_covers_every_database_answer_and_pair_in_six_builds() {
+        let c = configurations(&Database::ALL, &Selection::Covering, &["en".into()]);
         assert_eq!(
-            labels,
+            labels(&c),
             [
-                "sqlite-docs",
-                "postgres-docs",
-                "mysql-docs",
-                "sqlite-nodocs",
-                "postgres-nodocs",
-                "mysql-nodocs"
+                "sqlite-docs-email",
+                "postgres-docs-email",
+                "mysql-docs-email",
+                "sqlite-nodocs-noemail",
+                "postgres-nodocs-email",
+                "mysql-docs-noemail",
             ]
         );
+        // Checked from the answers, not the labels.
+        let has = |db: Option<Database>, docs: Option<bool>, email: Option<bool>| {
+            c.iter().any(|c| {
+                db.is_none_or(|d| c.answers.database == d)
+                    && docs.is_none_or(|d| c.answers.docs == d)
+                    && email.is_none_or(|e| c.answers.email == e)
+            })
+        };
+        for db in Database::ALL {
+            assert!(has(Some(db), Some(true), Some(true)), "{db}: the default");
+            assert!(has(Some(db), None, Some(true)), "{db} with emails");
+        }
+        for docs in [true, false] {
+            for email in [true, false] {
+                assert!(
+                    has(None, Some(docs), Some(email)),
+                    "docs {docs} email {email}"
+                );
+            }
+        }
+        for on in [true, false] {
+            // Each answer both ways on more than one database.
+            let dbs = |f: &dyn Fn(&Configuration) -> bool| {
+                c.iter()
+                    .filter(|c| f(c))
+                    .map(|c| c.answers.database)
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            };
+            assert!(dbs(&|c| c.answers.docs == on) >= 2, "docs {on}");
+            assert!(dbs(&|c| c.answers.email == on) >= 2, "email {on}");
+        }
+    }
+
+    #[test]
+    fn a_pinned_answer_gives_every_combination_of_the_rest() {
+        let c = configurations(
+            &[Database::Postgres],
+            &Selection::Product {
+                docs: vec![true, false],
+                email: vec![false],
+            },
+            &["en".into()],
+        );
+        assert_eq!(
+            labels(&c),
+            ["postgres-docs-noemail", "postgres-nodocs-noemail"]
+        );
+        let all = configurations(
+            &Database::ALL,
+            &Selection::Product {
+                docs: vec![false, true],
+                email: vec![false, true],
+            },
+            &["en".into()],
+        );
+        assert_eq!(all.len(), 12);
+        assert_eq!(all[0].label, "sqlite-docs-email");
+        let distinct: std::collections::BTreeSet<&str> = labels(&all).into_iter().collect();
+        assert_eq!(distinct.len(), 12);
+        // Only the chosen databases, the default first.
+        let c = configurations(&[Database::Mysql], &Selection::Covering, &["en".into()]);
+        assert_eq!(labels(&c), ["mysql-docs-email", "mysql-docs-noemail"]);
     }
 
     #[test]
     fn junit_escapes_and_counts() {
         let entries = vec![MatrixEntry {
-            configuration: configurations(&[Database::Sqlite], &[true], &["en".into()]).remove(0),
+            configuration: configurations(
+                &[Database::Sqlite],
+                &Selection::Covering,
+                &["en".into()],
+            )
+            .remove(0),
             project: PathBuf::from("x"),
             outcome: Err("generation failed: <bad> & \"worse\"".into()),
         }];

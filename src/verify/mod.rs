@@ -6,6 +6,7 @@ pub mod cargo;
 pub mod database;
 pub mod matrix;
 pub mod progress;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -164,11 +165,17 @@ pub struct VerifyOptions {
     pub quiet: bool,
     /// A short name for progress lines (the configuration in a matrix).
     pub label: String,
+    /// The Python that runs the SMTP tests' aiosmtpd; given, those tests must run.
+    pub smtp_python: Option<PathBuf>,
 }
 
-/// Checks before anything runs: the project record, and a server URL where one is needed.
+/// Checks before anything runs: the project record, a server URL where one is needed, and the
+/// SMTP test Python when one is named.
 pub fn prepare(options: &VerifyOptions) -> Result<Database, InputError> {
     let record = crate::record::read(&options.dir)?;
+    if let Some(python) = &options.smtp_python {
+        smtp::check_python(python)?;
+    }
     let db = record.answers.database;
     match (db, &options.database_url) {
         (Database::Sqlite, _) => {}
@@ -215,6 +222,7 @@ async fn run_phases(
         database_url,
         total_crates,
         label: &options.label,
+        smtp_python: options.smtp_python.as_deref(),
     };
     let mut report = VerifyReport {
         project: options.dir.clone(),

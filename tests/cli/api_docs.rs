@@ -23,7 +23,9 @@ fn api_binary() -> &'static Path {
         std::fs::create_dir_all(&root).unwrap();
         let dir = root.join(PROJECT);
         starter()
-            .args(["new", PROJECT, "--no-git", "--db", "sqlite", "--docs"])
+            .args([
+                "new", PROJECT, "--no-git", "--db", "sqlite", "--docs", "--email",
+            ])
             .args([
                 "--no-cors",
                 "--locale",

@@ -20,75 +20,100 @@ fn cargo_generate_renders_the_same_files_as_starter() {
         );
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
     let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("template");
-    let theirs_root = tmp.path().join("theirs");
-    std::fs::create_dir(&theirs_root).unwrap();
-    run_ok(
-        Command::new("cargo")
+    // The default configuration, and one with both switches off (`email` is issue #12's).
+    let cases: [(&str, &[&str], &[&str]); 2] = [
+        (
+            "postgres-docs-email",
+            &[
+                "database=postgres",
+                "cors_origins=https://app.example.com,http://localhost:3000",
+                "locales=en,de,fr",
+                "default_locale=de",
+                "docs=true",
+                "email=true",
+            ],
+            &[
+                "--db",
+                "postgres",
+                "--cors-origin",
+                "https://app.example.com",
+                "--cors-origin",
+                "http://localhost:3000",
+                "--locale",
+                "de",
+                "--locale",
+                "fr",
+                "--default-locale",
+                "de",
+                "--docs",
+                "--email",
+            ],
+        ),
+        (
+            "mysql-nodocs-noemail",
+            &[
+                "database=mysql",
+                "cors_origins=",
+                "locales=en",
+                "default_locale=en",
+                "docs=false",
+                "email=false",
+            ],
+            &[
+                "--db",
+                "mysql",
+                "--no-cors",
+                "--locale",
+                "en",
+                "--no-docs",
+                "--no-email",
+            ],
+        ),
+    ];
+    for (label, defines, flags) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let theirs_root = tmp.path().join("theirs");
+        std::fs::create_dir(&theirs_root).unwrap();
+        let mut cargo_generate = Command::new("cargo");
+        cargo_generate
             .args(["generate", "--path"])
             .arg(&template)
             .args(["--name", "compat-api", "--destination"])
             .arg(&theirs_root)
-            .args([
-                "--silent",
-                "--vcs",
-                "none",
-                "-d",
-                "database=postgres",
-                "-d",
-                "cors_origins=https://app.example.com,http://localhost:3000",
-                "-d",
-                "locales=en,de,fr",
-                "-d",
-                "default_locale=de",
-                "-d",
-                "docs=true",
-            ])
-            .env("CARGO_GENERATE_LOG", "error"),
-    );
-    let ours_root = tmp.path().join("ours");
-    starter()
-        .args([
-            "new",
-            "compat-api",
-            "--no-git",
-            "--db",
-            "postgres",
-            "--cors-origin",
-            "https://app.example.com",
-            "--cors-origin",
-            "http://localhost:3000",
-            "--locale",
-            "de",
-            "--locale",
-            "fr",
-            "--default-locale",
-            "de",
-            "--docs",
-            "-o",
-        ])
-        .arg(&ours_root)
-        .assert()
-        .success();
-    let theirs = tree(&theirs_root.join("compat-api"));
-    let mut ours = tree(&ours_root);
-    // Written by starter itself, outside the template: the secret and the project record.
-    ours.remove(".env");
-    ours.remove("starter.toml");
-    let names =
-        |t: &std::collections::BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(
-        names(&ours),
-        names(&theirs),
-        "the two renderers produce different file sets"
-    );
-    for (path, bytes) in &ours {
-        assert!(
-            bytes == &theirs[path],
-            "{path} differs:\n--- starter\n{}\n--- cargo-generate\n{}",
-            String::from_utf8_lossy(bytes),
-            String::from_utf8_lossy(&theirs[path])
+            .args(["--silent", "--vcs", "none"])
+            .env("CARGO_GENERATE_LOG", "error");
+        for define in defines {
+            cargo_generate.args(["-d", define]);
+        }
+        run_ok(&mut cargo_generate);
+        let ours_root = tmp.path().join("ours");
+        starter()
+            .args(["new", "compat-api", "--no-git"])
+            .args(flags)
+            .arg("-o")
+            .arg(&ours_root)
+            .assert()
+            .success();
+        let theirs = tree(&theirs_root.join("compat-api"));
+        let mut ours = tree(&ours_root);
+        // Written by starter itself, outside the template: the secret and the project record.
+        ours.remove(".env");
+        ours.remove("starter.toml");
+        let names =
+            |t: &std::collections::BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            names(&ours),
+            names(&theirs),
+            "{label}: the two renderers produce different file sets"
         );
+        for (path, bytes) in &ours {
+            assert!(
+                bytes == &theirs[path],
+                "{label}: {path} differs:\n--- starter\n{}\n--- cargo-generate\n{}",
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&theirs[path])
+            );
+        }
     }
 }

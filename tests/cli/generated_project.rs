@@ -18,6 +18,7 @@ fn generate(root: &Path, db: &str) -> PathBuf {
             "--db",
             db,
             "--docs",
+            "--email",
         ])
         .args(["--locale", "fr", "--locale", "de", "--default-locale", "en"])
         .args(["--cors-origin", "http://localhost:3000", "-o"])
@@ -125,4 +126,124 @@ fn matrix_refuses_to_start_without_the_servers_it_needs() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--mysql-url"));
+}
+
+/// Issue #12: a Python that cannot run aiosmtpd is refused before anything is built, whether
+/// named by --smtp-python or SMTP_TEST_PYTHON, by verify and by matrix.
+#[test]
+fn verify_and_matrix_refuse_an_smtp_python_without_aiosmtpd() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), "sqlite");
+    let started = std::time::Instant::now();
+    starter()
+        .arg("verify")
+        .arg(&dir)
+        .args(["--smtp-python", "/nonexistent/python3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot run the SMTP test Python /nonexistent/python3",
+        ))
+        .stderr(predicate::str::contains("--smtp-python"));
+    // `false` runs and fails, as a Python without the module does.
+    starter()
+        .arg("verify")
+        .arg(&dir)
+        .env("SMTP_TEST_PYTHON", "false")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the SMTP test Python false cannot import aiosmtpd",
+        ));
+    starter()
+        .args(["matrix", "--db", "sqlite", "--smtp-python", "false"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot import aiosmtpd"));
+    // Refused up front: no cargo phase ran.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// A Python that has aiosmtpd: SMTP_TEST_PYTHON if set, else Debian's /usr/bin/python3.
+fn python_with_aiosmtpd() -> Option<PathBuf> {
+    let python = std::env::var_os("SMTP_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/python3"));
+    std::process::Command::new(&python)
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then_some(python)
+}
+
+/// Issue #12: `verify --smtp-python PATH` hands PATH to the project's tests as SMTP_TEST_PYTHON
+/// with STARTER_REQUIRE_SMTP=1 (so that its SMTP tests run rather than skip). Shown on a small
+/// project whose one test asserts exactly that, so that verify passes with the flag and fails
+/// naming the test without it.
+#[test]
+fn verify_hands_the_smtp_python_to_the_tests_and_requires_them() {
+    let Some(python) = python_with_aiosmtpd() else {
+        crate::common::skip_for_missing_tool(
+            "no Python with aiosmtpd (apt-get install python3-aiosmtpd; .ci/run installs it)",
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let generated = generate(tmp.path(), "sqlite");
+    let probe = tmp.path().join("probe");
+    std::fs::create_dir_all(probe.join("src")).unwrap();
+    std::fs::create_dir_all(probe.join("tests")).unwrap();
+    std::fs::copy(generated.join("starter.toml"), probe.join("starter.toml")).unwrap();
+    std::fs::write(
+        probe.join("Cargo.toml"),
+        "[package]\nname = \"smtp-probe\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        probe.join("src/lib.rs"),
+        "//! A probe of verify's test environment.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        probe.join("tests/smtp_env.rs"),
+        format!(
+            "#[test]\nfn smtp_tests_get_the_named_python_and_must_run() {{\n    \
+             assert_eq!(\n        std::env::var(\"SMTP_TEST_PYTHON\").as_deref(),\n        \
+             Ok({:?})\n    );\n    \
+             assert_eq!(std::env::var(\"STARTER_REQUIRE_SMTP\").as_deref(), Ok(\"1\"));\n}}\n",
+            python.display().to_string()
+        ),
+    )
+    .unwrap();
+    crate::common::run_ok(
+        std::process::Command::new(env!("CARGO"))
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(&probe),
+    );
+    let target = tmp.path().join("target");
+    let verify_probe = |smtp_python: Option<&Path>| {
+        let mut cmd = starter();
+        cmd.arg("verify")
+            .arg(&probe)
+            .arg("--quiet")
+            .arg("--target-dir")
+            .arg(&target)
+            .env_remove("SMTP_TEST_PYTHON")
+            .env_remove("STARTER_REQUIRE_SMTP")
+            .env_remove("RUSTFLAGS");
+        if let Some(python) = smtp_python {
+            cmd.arg("--smtp-python").arg(python);
+        }
+        cmd.assert()
+    };
+    verify_probe(Some(&python))
+        .success()
+        .stdout(predicate::str::contains("1 security tests passed"));
+    verify_probe(None).code(1).stdout(predicate::str::contains(
+        "smtp_tests_get_the_named_python_and_must_run",
+    ));
 }

@@ -29,6 +29,12 @@ fn every_database_renders_with_docs_on_and_off_and_several_locales() {
                     "--db",
                     db,
                     docs,
+                    // The emails follow the docs here; `matrix` verifies them crossed.
+                    if docs == "--docs" {
+                        "--email"
+                    } else {
+                        "--no-email"
+                    },
                     "--locale",
                     "fr",
                     "--locale",
@@ -72,11 +78,27 @@ fn every_database_renders_with_docs_on_and_off_and_several_locales() {
             let locales: Vec<&str> = files
                 .keys()
                 .filter_map(|p| p.strip_prefix("locales/"))
+                .filter(|p| !p.contains('/'))
                 .collect();
             assert_eq!(locales, ["de.json", "en.json", "fr.json"], "{name}");
+            // Mail catalogues (issue #12) come with the emails, for the chosen locales only.
+            let mail: Vec<&str> = files
+                .keys()
+                .filter_map(|p| p.strip_prefix("locales/mail/"))
+                .collect();
+            if docs == "--docs" && !mail.is_empty() {
+                assert_eq!(mail, ["de.json", "en.json", "fr.json"], "{name}");
+            }
+            if docs != "--docs" {
+                assert!(mail.is_empty(), "{name}: {mail:?} without emails");
+            }
             let record = text("starter.toml");
             assert!(record.contains(&format!("database = \"{db}\"")), "{record}");
             assert!(record.contains("default_locale = \"fr\""), "{record}");
+            assert!(
+                record.contains(&format!("\nemail = {}\n", docs == "--docs")),
+                "{record}"
+            );
             assert!(
                 text(".env.example").contains("https://app.example.com"),
                 "{name}: CORS"
@@ -158,6 +180,7 @@ fn starter_toml_renders_the_same_files_again() {
             "--default-locale",
             "es",
             "--no-docs",
+            "--no-email",
             "--cors-origin",
             "http://localhost:3000",
         ],
@@ -189,7 +212,7 @@ fn flags_override_the_answers_file() {
     let answers = tmp.path().join("answers.toml");
     std::fs::write(
         &answers,
-        "name = \"from-file\"\ndatabase = \"mysql\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = false\n",
+        "name = \"from-file\"\ndatabase = \"mysql\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = false\nemail = true\n",
     )
     .unwrap();
     let out = tmp.path().join("p");
@@ -204,6 +227,7 @@ fn flags_override_the_answers_file() {
     assert!(record.contains("name = \"from-file\""), "{record}");
     assert!(record.contains("database = \"sqlite\""), "{record}");
     assert!(record.contains("docs = false"), "{record}");
+    assert!(record.contains("\nemail = true\n"), "{record}");
 }
 
 #[test]
@@ -379,7 +403,20 @@ fn without_a_terminal_missing_answers_name_their_flags() {
         .stderr(predicate::str::contains("--cors-origin URL"))
         .stderr(predicate::str::contains("--locale TAG"))
         .stderr(predicate::str::contains("--docs or --no-docs"))
+        .stderr(predicate::str::contains("--email or --no-email"))
         .stderr(predicate::str::contains("--yes"));
+    assert!(entries(tmp.path()).is_empty());
+    // Every answer but the emails: that one is still asked for, not defaulted.
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "quiet-api", "--no-git", "--db", "mysql", "--no-cors"])
+        .args(["--locale", "en", "--no-docs"])
+        .write_stdin("")
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--email or --no-email"))
+        .stderr(predicate::str::contains("--db").not());
     assert!(entries(tmp.path()).is_empty());
     // All answers given: no terminal needed, no default taken silently.
     starter()
@@ -394,10 +431,13 @@ fn without_a_terminal_missing_answers_name_their_flags() {
             "--locale",
             "en",
             "--no-docs",
+            "--no-email",
         ])
         .write_stdin("")
         .assert()
         .success();
+    let record = std::fs::read_to_string(tmp.path().join("quiet-api/starter.toml")).unwrap();
+    assert!(record.contains("\nemail = false\n"), "{record}");
 }
 
 #[test]
@@ -530,6 +570,7 @@ fn snapshot_of_the_sqlite_project() {
             "--db",
             "sqlite",
             "--docs",
+            "--email",
             "--locale",
             "fr",
             "--default-locale",
@@ -663,6 +704,8 @@ fn a_define_on_a_builtin_question_is_honoured_as_its_flag() {
             "-d",
             "docs=false",
             "-d",
+            "email=false",
+            "-d",
             "locales=en,fr",
             "-d",
             "default_locale=fr",
@@ -672,12 +715,21 @@ fn a_define_on_a_builtin_question_is_honoured_as_its_flag() {
         .assert()
         .success()
         .stdout(predicate::str::contains("postgres database"))
-        .stdout(predicate::str::contains("(default fr), API docs off"));
+        .stdout(predicate::str::contains(
+            "(default fr), API docs off, account emails off.",
+        ));
     let by_flag = tmp.path().join("by-flag");
     starter()
         .args(["new", "defined", "--no-git", "--yes", "-o"])
         .arg(&by_flag)
-        .args(["--db", "postgres", "--no-docs", "--locale", "fr"])
+        .args([
+            "--db",
+            "postgres",
+            "--no-docs",
+            "--no-email",
+            "--locale",
+            "fr",
+        ])
         .args([
             "--default-locale",
             "fr",
@@ -692,6 +744,7 @@ fn a_define_on_a_builtin_question_is_honoured_as_its_flag() {
     };
     let record = text(&defined, "starter.toml");
     assert!(record.contains("database = \"postgres\""), "{record}");
+    assert!(record.contains("\nemail = false\n"), "{record}");
     assert!(!record.contains("extra"), "{record}");
     // The same files, byte for byte, but for the secret in .env.
     let keys = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
@@ -863,5 +916,203 @@ fn unknown_locales_suggest_the_close_shipped_ones() {
             .assert()
             .code(2)
             .stderr(predicate::str::contains(suggested));
+    }
+}
+
+/// Issue #12: the `email` answer, like `docs`: its flags, `-d`, an answers file (flags win),
+/// the manifest's default with --yes, the record and the summary; bad or doubled answers are
+/// refused with exit code 2.
+#[test]
+fn the_email_answer_comes_from_flags_defines_files_and_defaults_and_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record = |dir: &std::path::Path| std::fs::read_to_string(dir.join("starter.toml")).unwrap();
+    let cases: &[(&str, &[&str], bool)] = &[
+        ("on", &["--yes", "--email"], true),
+        ("off", &["--yes", "--no-email"], false),
+        ("defined-on", &["--yes", "-d", "email=true"], true),
+        ("defined-off", &["--yes", "-d", "email=false"], false),
+        // The default is the manifest's.
+        ("default", &["--yes"], true),
+        // The last of the two flags wins, as for --docs/--no-docs.
+        ("last-wins", &["--yes", "--email", "--no-email"], false),
+    ];
+    for (name, args, on) in cases {
+        let out = tmp.path().join(name);
+        starter()
+            .args(["new", "mail-api", "--no-git", "-o"])
+            .arg(&out)
+            .args(*args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "account emails {}.",
+                if *on { "on" } else { "off" }
+            )));
+        assert!(
+            record(&out).contains(&format!("\nemail = {on}\n")),
+            "{name}: {}",
+            record(&out)
+        );
+    }
+    // The flag and -d render the same project.
+    let (flagged, defined) = (
+        tree(&tmp.path().join("off")),
+        tree(&tmp.path().join("defined-off")),
+    );
+    assert_eq!(
+        flagged.keys().collect::<Vec<_>>(),
+        defined.keys().collect::<Vec<_>>()
+    );
+    for path in flagged.keys().filter(|p| *p != ".env") {
+        assert_eq!(flagged[path], defined[path], "{path}");
+    }
+
+    // An answers file gives it; a flag overrides the file.
+    let answers = tmp.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        "name = \"mail-file\"\ndatabase = \"sqlite\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = true\nemail = false\n",
+    )
+    .unwrap();
+    for (name, flags, on) in [
+        ("file", &[][..], false),
+        ("file-flag", &["--email"][..], true),
+    ] {
+        let out = tmp.path().join(name);
+        starter()
+            .args(["new", "--no-git", "--answers"])
+            .arg(&answers)
+            .args(flags)
+            .arg("-o")
+            .arg(&out)
+            .write_stdin("")
+            .assert()
+            .success();
+        assert!(
+            record(&out).contains(&format!("\nemail = {on}\n")),
+            "{name}"
+        );
+    }
+    // A project's own starter.toml renders it again with the same answer.
+    let again = tmp.path().join("again");
+    starter()
+        .args(["new", "--no-git", "--answers"])
+        .arg(tmp.path().join("off/starter.toml"))
+        .arg("-o")
+        .arg(&again)
+        .write_stdin("")
+        .assert()
+        .success();
+    assert!(record(&again).contains("\nemail = false\n"));
+
+    for (args, message) in [
+        (&["-d", "email=maybe"][..], "`email` must be true or false"),
+        (&["--email", "-d", "email=true"][..], "answered twice"),
+    ] {
+        starter()
+            .current_dir(tmp.path())
+            .args(["new", "bad-mail", "--no-git", "--yes"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message))
+            .stderr(predicate::str::contains("fix:"));
+        assert!(!tmp.path().join("bad-mail").exists());
+    }
+    std::fs::write(&answers, "name = \"mail-file\"\nemail = \"yes\"\n").unwrap();
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "--no-git", "--yes", "--answers"])
+        .arg(&answers)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is invalid"));
+    assert!(!tmp.path().join("mail-file").exists());
+}
+
+/// Issue #12: a starter.toml written before the `email` question existed stands for a project
+/// without account emails, so `--answers` with it renders that project again (email off) even
+/// with --yes; a plain answers file without `email` leaves the question open (the default with
+/// --yes, an error naming the flags without a terminal).
+#[test]
+fn an_answers_file_that_predates_the_email_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = generate(tmp.path(), "older", &["--yes", "--no-email"]);
+    let old_record = std::fs::read_to_string(first.join("starter.toml"))
+        .unwrap()
+        .replace("email = false\n", "");
+    assert!(!old_record.contains("email ="), "{old_record}");
+    let old = tmp.path().join("old-starter.toml");
+    std::fs::write(&old, &old_record).unwrap();
+    let out = tmp.path().join("from-old");
+    starter()
+        .args(["new", "--no-git", "--yes", "--answers"])
+        .arg(&old)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("account emails off"));
+    // The same project, byte for byte, but for the secret.
+    let (a, b) = (tree(&first), tree(&out));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for path in a.keys().filter(|p| *p != ".env") {
+        assert_eq!(a[path], b[path], "{path}");
+    }
+
+    // Not a record: the question is open.
+    let plain = tmp.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        "name = \"plain-api\"\ndatabase = \"sqlite\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = false\n",
+    )
+    .unwrap();
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "--no-git", "--answers"])
+        .arg(&plain)
+        .write_stdin("")
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--email or --no-email"));
+    assert!(!tmp.path().join("plain-api").exists());
+    starter()
+        .current_dir(tmp.path())
+        .args(["new", "--no-git", "--yes", "--answers"])
+        .arg(&plain)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("account emails on"));
+}
+
+/// Issue #12: with account emails on, the next steps say where development mail goes when
+/// `.env` names a MAIL_DIR (the .eml file transport), and never with them off.
+#[test]
+fn the_next_steps_say_where_development_mail_goes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, flag) in [("mail-on", "--email"), ("mail-off", "--no-email")] {
+        let out = tmp.path().join(name);
+        let assert = starter()
+            .args(["new", name, "--yes", "--no-git", flag, "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        let env = std::fs::read_to_string(out.join(".env")).unwrap();
+        let mail_dir = env
+            .lines()
+            .find_map(|l| l.strip_prefix("MAIL_DIR="))
+            .filter(|v| !v.trim().is_empty());
+        match (flag, mail_dir) {
+            ("--email", Some(dir)) => assert!(
+                stdout.contains(&format!(
+                    ".eml files into {} (MAIL_DIR in .env)",
+                    dir.trim()
+                )),
+                "{stdout}"
+            ),
+            _ => assert!(!stdout.contains(".eml files"), "{stdout}"),
+        }
     }
 }

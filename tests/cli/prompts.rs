@@ -60,6 +60,15 @@ fn prompts_in_a_pseudo_terminal_produce_the_answers_typed() {
     pause();
     p.send("n").unwrap();
     p.flush().unwrap();
+    // Issue #12: the prompt is the manifest's, and its default (yes) is shown.
+    p.exp_string("Account emails: verification, password reset, email change")
+        .unwrap();
+    p.exp_string("(y/n)").unwrap();
+    p.exp_string("yes").unwrap();
+    pause();
+    p.send("n").unwrap();
+    p.flush().unwrap();
+    p.exp_string("account emails off").unwrap();
     p.exp_string("Next:").unwrap();
     p.exp_eof().unwrap();
 
@@ -70,6 +79,7 @@ fn prompts_in_a_pseudo_terminal_produce_the_answers_typed() {
         "{record}"
     );
     assert!(record.contains("docs = false"), "{record}");
+    assert!(record.contains("\nemail = false\n"), "{record}");
     let locales: Vec<String> = crate::common::tree(&out)
         .keys()
         .filter(|p| p.starts_with("locales/"))
@@ -144,6 +154,8 @@ fn prompts_read_without_colour_and_keep_what_was_typed() {
     send(&mut p, "\r");
     p.exp_string("Generate API docs").unwrap();
     send(&mut p, "n");
+    p.exp_string("Account emails").unwrap();
+    send(&mut p, "y");
     p.exp_string("Next:").unwrap();
     p.exp_eof().unwrap();
     let record = std::fs::read_to_string(tmp.path().join("polish-api/starter.toml")).unwrap();
@@ -152,6 +164,7 @@ fn prompts_read_without_colour_and_keep_what_was_typed() {
         "{record}"
     );
     assert!(record.contains("locales = [\"en\", "), "{record}");
+    assert!(record.contains("\nemail = true\n"), "{record}");
 }
 
 /// Issue #14: `starter new | tee log` (stdout piped, stdin and stderr a terminal) still asks,
@@ -183,14 +196,21 @@ fn prompts_are_asked_on_the_terminal_when_only_stdout_is_piped() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("piped-api");
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("starter"));
-    cmd.args(["new", "piped-api", "--no-git", "--no-docs", "--no-cors"])
-        .args(["--locale", "en", "--default-locale", "en", "-o"])
-        .arg(&out)
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::piped());
+    cmd.args([
+        "new",
+        "piped-api",
+        "--no-git",
+        "--no-docs",
+        "--no-email",
+        "--no-cors",
+    ])
+    .args(["--locale", "en", "--default-locale", "en", "-o"])
+    .arg(&out)
+    .env("TERM", "xterm")
+    .env("NO_COLOR", "1")
+    .stdin(Stdio::from(slave.try_clone().unwrap()))
+    .stderr(Stdio::from(slave.try_clone().unwrap()))
+    .stdout(Stdio::piped());
     // SAFETY: setsid and ioctl are async-signal-safe; the terminal becomes the child's
     // controlling terminal, as a shell would arrange.
     unsafe {

@@ -383,3 +383,122 @@ fn an_up_to_date_project_is_left_alone_by_diff_and_update() {
     }
     assert_eq!(git(&s.project, &["rev-parse", "HEAD"]), head);
 }
+
+/// Issue #12: a project generated before the `email` question existed has no account emails,
+/// and its starter.toml has no `email`. `check`, `diff` and `update` read it as email = false
+/// (saying so), the update records it explicitly, and `-d email=true` chooses otherwise.
+#[test]
+fn a_record_that_predates_the_email_question_updates_as_email_off() {
+    let s = Setup::new();
+    // The project as an older starter wrote it: the same render, a record without `email`.
+    let record = s.read("starter.toml");
+    assert!(record.contains("\nemail = false\n"), "{record}");
+    std::fs::write(
+        s.project.join("starter.toml"),
+        record.replace("email = false\n", ""),
+    )
+    .unwrap();
+    git(
+        &s.project,
+        &[
+            "commit",
+            "-qam",
+            "starter.toml as an older starter wrote it",
+        ],
+    );
+    git(&s.project, &["branch", "-f", "starter-template", "HEAD"]);
+
+    s.in_project(&["check"])
+        .success()
+        .stdout(predicate::str::contains("up to date: template 1.0.0"));
+    s.release_v2();
+    s.in_project(&["diff", "-d", "service_port=9090"])
+        .success()
+        .stdout(predicate::str::contains("+email = false"))
+        .stderr(predicate::str::contains(
+            "starter.toml predates the `email` question: taken as email = false",
+        ));
+    s.in_project(&["update", "-d", "service_port=9090"])
+        .success()
+        .stderr(predicate::str::contains("taken as email = false"));
+    let record = s.read("starter.toml");
+    assert!(record.contains("template_version = \"1.1.0\""), "{record}");
+    assert!(record.contains("\nemail = false\n"), "{record}");
+    assert_eq!(git(&s.project, &["status", "--porcelain"]), "");
+    s.in_project(&["check"]).success();
+}
+
+#[test]
+fn a_record_that_predates_the_email_question_may_choose_emails_on_update() {
+    let s = Setup::new();
+    let record = s.read("starter.toml");
+    std::fs::write(
+        s.project.join("starter.toml"),
+        record.replace("email = false\n", ""),
+    )
+    .unwrap();
+    git(
+        &s.project,
+        &[
+            "commit",
+            "-qam",
+            "starter.toml as an older starter wrote it",
+        ],
+    );
+    git(&s.project, &["branch", "-f", "starter-template", "HEAD"]);
+    s.release_v2();
+    // A bad answer is refused as `new` refuses it, and changes nothing.
+    let pristine = git(&s.project, &["rev-parse", "starter-template"]);
+    s.in_project(&["update", "--yes", "-d", "email=maybe"])
+        .code(2)
+        .stderr(predicate::str::contains("`email` must be true or false"));
+    assert_eq!(
+        git(&s.project, &["rev-parse", "starter-template"]),
+        pristine
+    );
+    s.in_project(&["update", "--yes", "-d", "email=true"])
+        .success()
+        .stderr(predicate::str::contains("predates").not());
+    let record = s.read("starter.toml");
+    assert!(record.contains("\nemail = true\n"), "{record}");
+    assert!(record.contains("template_version = \"1.1.0\""), "{record}");
+}
+
+/// Issue #12: a team's template that does not declare `email` (forked before it) has no
+/// account emails: its projects are not asked about them and record email = false, even
+/// with --yes (whose default for the embedded template is true); an explicit answer is kept.
+#[test]
+fn a_template_without_the_email_question_records_email_off_without_asking() {
+    let s = Setup::new();
+    let record = s.read("starter.toml");
+    assert!(record.contains("\nemail = false\n"), "{record}");
+    // Without a terminal and without --yes: not a missing answer.
+    let out = s._tmp.path().join("asked");
+    s.starter()
+        .args(["new", "asked", "--template"])
+        .arg(&s.team_template)
+        .args([
+            "--db",
+            "sqlite",
+            "--no-docs",
+            "--no-cors",
+            "--locale",
+            "en",
+            "-o",
+        ])
+        .arg(&out)
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("account emails off"));
+    let explicit = s._tmp.path().join("explicit");
+    s.starter()
+        .args(["new", "explicit", "--yes", "--email", "--template"])
+        .arg(&s.team_template)
+        .arg("-o")
+        .arg(&explicit)
+        .assert()
+        .success();
+    let record = std::fs::read_to_string(explicit.join("starter.toml")).unwrap();
+    assert!(record.contains("\nemail = true\n"), "{record}");
+}
