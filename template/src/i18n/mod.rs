@@ -12,20 +12,41 @@ pub use catalogues::CATALOGUES;
 /// Always shipped; the last resort when a message is missing.
 pub const FALLBACK_LOCALE: &str = "en";
 
-type Catalogue = HashMap<String, String>;
+/// Parsed JSON catalogues, one per shipped locale, looked up with the English fallback. (The
+/// error messages here and the account emails in `mail::messages` each keep one.)
+pub struct Catalogues(Vec<(&'static str, HashMap<String, String>)>);
 
-static PARSED: LazyLock<Vec<(&'static str, Catalogue)>> = LazyLock::new(|| {
-    CATALOGUES
-        .iter()
-        .map(|(tag, json)| {
-            // The catalogues are part of the build and checked by the test suite.
-            let table: Catalogue = serde_json::from_str(json).unwrap_or_else(|e| {
-                panic!("locales/{tag}.json is not a JSON object of strings: {e}")
-            });
-            (*tag, table)
-        })
-        .collect()
-});
+impl Catalogues {
+    /// `sources` are `(tag, json)` pairs compiled in from the directory `dir`. They are part of
+    /// the build and checked by the test suite, so a malformed one is a bug, not an input.
+    pub fn parse(sources: &[(&'static str, &'static str)], dir: &str) -> Self {
+        Self(
+            sources
+                .iter()
+                .map(|(tag, json)| {
+                    let table = serde_json::from_str(json).unwrap_or_else(|e| {
+                        panic!("{dir}/{tag}.json is not a JSON object of strings: {e}")
+                    });
+                    (*tag, table)
+                })
+                .collect(),
+        )
+    }
+
+    /// The text for `key` in `locale`, or in the fallback locale when that one lacks it.
+    pub fn lookup(&self, locale: &str, key: &str) -> Option<&str> {
+        let find = |tag: &str| {
+            self.0
+                .iter()
+                .find(|(t, _)| *t == tag)
+                .and_then(|(_, c)| c.get(key))
+                .map(String::as_str)
+        };
+        find(locale).or_else(|| find(FALLBACK_LOCALE))
+    }
+}
+
+static PARSED: LazyLock<Catalogues> = LazyLock::new(|| Catalogues::parse(CATALOGUES, "locales"));
 
 pub fn available() -> Vec<&'static str> {
     CATALOGUES.iter().map(|(t, _)| *t).collect()
@@ -37,16 +58,7 @@ pub fn is_available(tag: &str) -> bool {
 
 /// The message for `code` in `locale`, with `{name}` placeholders filled from `params`.
 pub fn message(locale: &str, code: &str, params: &[(&str, String)]) -> String {
-    let lookup = |tag: &str| {
-        PARSED
-            .iter()
-            .find(|(t, _)| *t == tag)
-            .and_then(|(_, c)| c.get(code))
-    };
-    let template = lookup(locale)
-        .or_else(|| lookup(FALLBACK_LOCALE))
-        .map(String::as_str)
-        .unwrap_or(code);
+    let template = PARSED.lookup(locale, code).unwrap_or(code);
     let mut text = template.to_string();
     for (name, value) in params {
         // (No format!: doubled braces would read as Liquid in the template.)

@@ -3,11 +3,10 @@
 //! paragraphs. The text part is the body; the HTML part is the same paragraphs, escaped, with
 //! the link as an anchor. A locale missing a message falls back to English.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::catalogues::CATALOGUES;
-use crate::i18n::FALLBACK_LOCALE;
+use crate::i18n::Catalogues;
 
 /// Every kind of mail the API sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,20 +49,8 @@ pub struct Rendered {
     pub html: String,
 }
 
-type Catalogue = HashMap<String, String>;
-
-static PARSED: LazyLock<Vec<(&'static str, Catalogue)>> = LazyLock::new(|| {
-    CATALOGUES
-        .iter()
-        .map(|(tag, json)| {
-            // The catalogues are part of the build and checked by the test suite.
-            let table: Catalogue = serde_json::from_str(json).unwrap_or_else(|e| {
-                panic!("locales/mail/{tag}.json is not a JSON object of strings: {e}")
-            });
-            (*tag, table)
-        })
-        .collect()
-});
+static PARSED: LazyLock<Catalogues> =
+    LazyLock::new(|| Catalogues::parse(CATALOGUES, "locales/mail"));
 
 /// The catalogue keys of `kind`: its subject and its body.
 pub fn keys(kind: Kind) -> [String; 2] {
@@ -72,14 +59,7 @@ pub fn keys(kind: Kind) -> [String; 2] {
 }
 
 fn lookup(locale: &str, key: &str) -> Option<&'static str> {
-    let find = |tag: &str| {
-        PARSED
-            .iter()
-            .find(|(t, _)| *t == tag)
-            .and_then(|(_, c)| c.get(key))
-            .map(String::as_str)
-    };
-    find(locale).or_else(|| find(FALLBACK_LOCALE))
+    PARSED.lookup(locale, key)
 }
 
 /// `kind` in `locale`, with `{name}` placeholders filled from `params` (`link` becomes an
@@ -159,7 +139,8 @@ mod tests {
     #[test]
     fn every_shipped_locale_has_every_mail_message() {
         for (tag, json) in CATALOGUES {
-            let catalogue: HashMap<String, String> = serde_json::from_str(json).unwrap();
+            let catalogue: std::collections::HashMap<String, String> =
+                serde_json::from_str(json).unwrap();
             for kind in Kind::ALL {
                 for key in keys(*kind) {
                     assert!(
