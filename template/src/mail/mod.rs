@@ -7,6 +7,7 @@
 
 mod catalogues;
 pub mod config;
+pub mod deferred;
 pub mod messages;
 pub mod outbox;
 pub mod store;
