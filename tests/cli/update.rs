@@ -86,6 +86,26 @@ impl Setup {
         std::fs::read_to_string(self.project.join(file)).unwrap()
     }
 
+    /// The project as an older starter wrote it: the same render, a record without `email`,
+    /// committed and recorded as the template's last render.
+    fn record_predating_email(&self) {
+        let record = self.read("starter.toml");
+        std::fs::write(
+            self.project.join("starter.toml"),
+            record.replace("email = false\n", ""),
+        )
+        .unwrap();
+        git(
+            &self.project,
+            &[
+                "commit",
+                "-qam",
+                "starter.toml as an older starter wrote it",
+            ],
+        );
+        git(&self.project, &["branch", "-f", "starter-template", "HEAD"]);
+    }
+
     fn release_v2(&self) {
         copy_dir(&fixture("v2"), &self.team_template);
     }
@@ -390,23 +410,9 @@ fn an_up_to_date_project_is_left_alone_by_diff_and_update() {
 #[test]
 fn a_record_that_predates_the_email_question_updates_as_email_off() {
     let s = Setup::new();
-    // The project as an older starter wrote it: the same render, a record without `email`.
     let record = s.read("starter.toml");
     assert!(record.contains("\nemail = false\n"), "{record}");
-    std::fs::write(
-        s.project.join("starter.toml"),
-        record.replace("email = false\n", ""),
-    )
-    .unwrap();
-    git(
-        &s.project,
-        &[
-            "commit",
-            "-qam",
-            "starter.toml as an older starter wrote it",
-        ],
-    );
-    git(&s.project, &["branch", "-f", "starter-template", "HEAD"]);
+    s.record_predating_email();
 
     s.in_project(&["check"])
         .success()
@@ -431,21 +437,7 @@ fn a_record_that_predates_the_email_question_updates_as_email_off() {
 #[test]
 fn a_record_that_predates_the_email_question_may_choose_emails_on_update() {
     let s = Setup::new();
-    let record = s.read("starter.toml");
-    std::fs::write(
-        s.project.join("starter.toml"),
-        record.replace("email = false\n", ""),
-    )
-    .unwrap();
-    git(
-        &s.project,
-        &[
-            "commit",
-            "-qam",
-            "starter.toml as an older starter wrote it",
-        ],
-    );
-    git(&s.project, &["branch", "-f", "starter-template", "HEAD"]);
+    s.record_predating_email();
     s.release_v2();
     // A bad answer is refused as `new` refuses it, and changes nothing.
     let pristine = git(&s.project, &["rev-parse", "starter-template"]);
