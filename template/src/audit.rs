@@ -1,6 +1,6 @@
 //! Security events (OWASP ASVS V7): each is one structured log line under the `security`
 //! target with an `event` name and, where there is an account, a non-reversible `account`
-//! reference. The request span around it (`http::make_span`) adds the client IP and the request
+//! reference. The request's span (`http::request_scope`) adds the client IP and the request
 //! id, so every such line carries all four. Never a password, a token or a raw email.
 //!
 //! ```ignore
@@ -14,7 +14,9 @@ use sha2::Sha256;
 #[macro_export]
 macro_rules! security_event {
     ($level:ident, $event:literal $(, $($fields:tt)+)?) => {
-        tracing::event!(target: "security", tracing::Level::$level, event = $event $(, $($fields)+)?)
+        $crate::http::request_scope::in_scope(|| {
+            tracing::event!(target: "security", tracing::Level::$level, event = $event $(, $($fields)+)?)
+        })
     };
 }
 

@@ -193,9 +193,11 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() && !matches!(self, Error::ServiceBusy { .. }) {
-            // The cause stays in the log (with the request id from the trace span), Debug-escaped:
-            // a driver message may quote client text.
-            tracing::error!(error = ?self, "request failed");
+            // The cause stays in the log (with the request id from the request's span),
+            // Debug-escaped: a driver message may quote client text.
+            crate::http::request_scope::in_scope(|| {
+                tracing::error!(error = ?self, "request failed");
+            });
         }
         let mut response = status.into_response();
         if let Error::RateLimited { retry_after }

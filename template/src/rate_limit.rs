@@ -46,7 +46,7 @@ pub fn peer_ip(request: &Request) -> IpAddr {
     peer_of(request.extensions())
 }
 
-fn peer_of(extensions: &axum::http::Extensions) -> IpAddr {
+pub fn peer_of(extensions: &axum::http::Extensions) -> IpAddr {
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())

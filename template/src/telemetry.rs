@@ -1,10 +1,10 @@
 //! Logs: JSON or pretty, level from RUST_LOG (default info). Handlers log ids and outcomes,
 //! never passwords, tokens or the secret.
 //!
-//! Every line inside a request carries the request span's fields (method, path, request id,
-//! client IP): the pretty format prints the span before the message, the JSON format puts them
-//! under `span`. The target is printed, so security events (target `security`) can be picked
-//! out. Client-supplied text reaches a line only validated (the request id) or escaped (the
+//! Every line this crate logs inside a request carries the request span's fields (method,
+//! path, request id, client IP; made on first use, see `http::request_scope`): the pretty
+//! format prints the span before the message, the JSON format puts them under `span`. The
+//! target is printed, so security events (target `security`) can be picked out. Client-supplied text reaches a line only validated (the request id) or escaped (the
 //! path, Debug-formatted errors); JSON escapes the rest itself.
 
 use std::io::IsTerminal;

@@ -318,3 +318,45 @@ async fn access_tokens_live_at_most_the_configured_ttl() {
     .unwrap();
     assert_eq!(c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(), 60);
 }
+
+#[tokio::test]
+async fn only_the_exact_header_and_claims_this_server_issues_are_accepted() {
+    let app = TestApp::new().await;
+    let (access, sub) = user(&app).await;
+    let key = EncodingKey::from_secret(SECRET.as_bytes()).unwrap();
+    // Signed with the real secret, so only the header or claims themselves can be refused.
+    let signed = |header: &str, claims: &Value| {
+        let message = format!("{header}.{}", b64(claims));
+        let signature =
+            jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::HS256).unwrap();
+        format!("{message}.{signature}")
+    };
+    let ours = access.split('.').next().unwrap();
+    assert_eq!(
+        app.get("/users/me", Some(&signed(ours, &claims(&app, &sub))))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let issued: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(ours).unwrap()).unwrap();
+    assert_eq!(issued, json!({ "alg": "HS256", "typ": "JWT" }));
+    for header in [
+        // The same fields in another order or spacing, one more field, one fewer.
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        r#"{"typ": "JWT", "alg": "HS256"}"#,
+        r#"{"typ":"JWT","alg":"HS256","cty":"JWT"}"#,
+        r#"{"alg":"HS256"}"#,
+    ] {
+        if URL_SAFE_NO_PAD.encode(header) == ours {
+            continue;
+        }
+        let token = signed(&URL_SAFE_NO_PAD.encode(header), &claims(&app, &sub));
+        assert_refused(&app, &token, header).await;
+    }
+    let mut extra = claims(&app, &sub);
+    extra["admin"] = json!(true);
+    assert_refused(&app, &signed(ours, &extra), "an extra claim").await;
+    let token = signed(ours, &claims(&app, &sub));
+    assert_refused(&app, &format!("{token}.x"), "a fourth segment").await;
+    assert_refused(&app, &format!("{token}="), "padding").await;
+}

@@ -1,26 +1,9 @@
 //! Request ids that clients send are kept only when they are safe to print: at most 64
-//! characters of `[A-Za-z0-9._-]`. Anything else is dropped and `SetRequestIdLayer` mints a
-//! fresh one, so a client cannot put spaces, quotes or line breaks into a log line through it.
-
-use axum::extract::Request;
-
-use super::REQUEST_ID;
+//! characters of `[A-Za-z0-9._-]`. Anything else is replaced by a fresh one
+//! (`request_scope`), so a client cannot put spaces, quotes or line breaks into a log line
+//! through it.
 
 const MAX_LEN: usize = 64;
-
-/// Removes an incoming `X-Request-Id` that is not a single safe value.
-pub async fn drop_unsafe(mut request: Request) -> Request {
-    let headers = request.headers_mut();
-    let mut values = headers.get_all(REQUEST_ID).iter();
-    let keep = match (values.next(), values.next()) {
-        (Some(value), None) => is_safe(value.as_bytes()),
-        _ => false,
-    };
-    if !keep {
-        headers.remove(REQUEST_ID);
-    }
-    request
-}
 
 pub fn is_safe(id: &[u8]) -> bool {
     !id.is_empty()

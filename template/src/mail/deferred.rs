@@ -41,7 +41,7 @@ impl Deferred {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let guard = InFlight(self.clone());
         // The request's span goes along: its security events keep the request id and client IP.
-        let span = tracing::Span::current();
+        let span = crate::http::request_scope::current();
         tokio::spawn(
             async move {
                 let _guard = guard;
