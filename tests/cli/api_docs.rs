@@ -26,7 +26,11 @@ fn documented_paths(server: &Server) -> Vec<String> {
 fn chromium(user_data: &Path) -> Command {
     let mut cmd = Command::new("chromium");
     cmd.args(CHROMIUM_FLAGS)
-        .args(["--enable-logging=stderr", "--v=0", "--virtual-time-budget=20000"])
+        .args([
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=20000",
+        ])
         .arg(format!("--user-data-dir={}", user_data.display()));
     cmd
 }

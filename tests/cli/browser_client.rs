@@ -62,8 +62,10 @@ impl Setup {
     /// Opens the client at `origin` and waits for its start (a session restored, or not).
     fn open(&self, url: &str) {
         self.browser.goto(url);
-        self.browser
-            .wait_for(url, "return document.body && document.body.dataset.ready === '1'");
+        self.browser.wait_for(
+            url,
+            "return document.body && document.body.dataset.ready === '1'",
+        );
     }
 
     fn open_client(&self, origin: &str) {
@@ -175,7 +177,10 @@ fn register_verify_and_sign_in(s: &Setup) -> Instant {
     s.fill("#password", PASSWORD);
     let state = s.click("#register");
     assert!(
-        state["notice"].as_str().unwrap().contains("verification link"),
+        state["notice"]
+            .as_str()
+            .unwrap()
+            .contains("verification link"),
         "{state}"
     );
 
@@ -194,7 +199,11 @@ fn register_verify_and_sign_in(s: &Setup) -> Instant {
     );
     let state = s.click("#submit");
     assert!(!state["error_shown"].as_bool().unwrap(), "{state}");
-    assert_eq!(s.browser.run("return document.querySelector('#done').hidden"), false);
+    assert_eq!(
+        s.browser
+            .run("return document.querySelector('#done').hidden"),
+        false
+    );
 
     s.open(&format!("{}/", s.site.origin));
     let state = s.sign_in(PASSWORD);
@@ -227,8 +236,10 @@ fn refresh_on_401(s: &Setup, signed_in: Instant) {
 /// A reload drops the access token (memory only) and keeps the session through a refresh.
 fn reload_keeps_the_session(s: &Setup) {
     s.browser.reload();
-    s.browser
-        .wait_for("reload", "return document.body && document.body.dataset.ready === '1'");
+    s.browser.wait_for(
+        "reload",
+        "return document.body && document.body.dataset.ready === '1'",
+    );
     let state = s.state();
     assert_eq!(state["session"], "in", "{state}");
     assert!(
@@ -294,14 +305,23 @@ fn rate_limited_countdown(s: &Setup) {
         state = s.click("#login");
     }
     assert_eq!(state["code"], "rate_limited", "{state}");
-    let template = catalogue("fr")["rate_limited"].as_str().unwrap().to_string();
+    let template = catalogue("fr")["rate_limited"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (before, _) = template.split_once("{retry_after}").unwrap();
-    assert!(state["message"].as_str().unwrap().starts_with(before), "{state}");
+    assert!(
+        state["message"].as_str().unwrap().starts_with(before),
+        "{state}"
+    );
     let first: u64 = state["countdown"].as_str().unwrap().parse().unwrap();
     assert!((1..=30).contains(&first), "{state}");
     std::thread::sleep(Duration::from_millis(2100));
     let later: u64 = s.state()["countdown"].as_str().unwrap().parse().unwrap();
-    assert!(later < first, "the countdown is not live: {first} then {later}");
+    assert!(
+        later < first,
+        "the countdown is not live: {first} then {later}"
+    );
 }
 
 fn sign_out(s: &Setup) {
@@ -309,8 +329,10 @@ fn sign_out(s: &Setup) {
     assert_eq!(state["session"], "out", "{state}");
     assert_eq!(newest_requests(&state, 1), ["POST /auth/logout 204"]);
     s.browser.reload();
-    s.browser
-        .wait_for("reload", "return document.body && document.body.dataset.ready === '1'");
+    s.browser.wait_for(
+        "reload",
+        "return document.body && document.body.dataset.ready === '1'",
+    );
     assert_eq!(s.state()["session"], "out");
 }
 
@@ -366,9 +388,9 @@ fn refresh_cookie_is_unreadable_by_page_script_survives_reloads_and_serves_no_ot
         !script_sees.as_str().unwrap().contains("refresh_token"),
         "page script reads the refresh cookie: {script_sees}"
     );
-    let stored = s.browser.run(
-        "return JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})",
-    );
+    let stored = s
+        .browser
+        .run("return JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})");
     let value = cookie["value"].as_str().unwrap();
     assert!(
         !stored.as_str().unwrap().contains(value),

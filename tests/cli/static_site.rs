@@ -41,10 +41,11 @@ fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     }
     let target = request_line.split(' ').nth(1).unwrap_or("/");
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let (status, kind, body) = match file(root, path).and_then(|f| Some((std::fs::read(&f).ok()?, f))) {
-        Some((body, f)) => ("200 OK", content_type(&f), body),
-        None => ("404 Not Found", "text/plain", b"not found".to_vec()),
-    };
+    let (status, kind, body) =
+        match file(root, path).and_then(|f| Some((std::fs::read(&f).ok()?, f))) {
+            Some((body, f)) => ("200 OK", content_type(&f), body),
+            None => ("404 Not Found", "text/plain", b"not found".to_vec()),
+        };
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
@@ -56,7 +57,10 @@ fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
 /// The file a URL path names under `root`; a directory stands for its index.html.
 fn file(root: &Path, path: &str) -> Option<PathBuf> {
     let relative = path.trim_start_matches('/');
-    if relative.split('/').any(|part| part == ".." || part.starts_with('.')) {
+    if relative
+        .split('/')
+        .any(|part| part == ".." || part.starts_with('.'))
+    {
         return None;
     }
     let candidate = root.join(relative);

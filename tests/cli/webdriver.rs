@@ -72,11 +72,7 @@ impl Browser {
     }
 
     fn session_call(&self, method: &str, command: &str, body: Option<Value>) -> Value {
-        self.call(
-            method,
-            &format!("/session/{}{command}", self.session),
-            body,
-        )
+        self.call(method, &format!("/session/{}{command}", self.session), body)
     }
 
     pub fn goto(&self, url: &str) {
