@@ -268,14 +268,19 @@ fn other_origin_gets_nothing(s: &Setup) {
     }
 }
 
-/// "Forgot password", the reset page fed by the mailed link; every session ends, the new
-/// password signs in.
+/// "Forgot password" (and "Resend verification", a 202 like it), the reset page fed by the
+/// mailed link; every session ends, the new password signs in.
 fn reset_password(s: &Setup) {
     s.open(&format!("{}/", s.site.origin));
     s.fill("#email", &s.email());
     let state = s.click("#forgot");
     assert!(
         state["notice"].as_str().unwrap().contains("reset link"),
+        "{state}"
+    );
+    let state = s.click("#resend");
+    assert!(
+        state["notice"].as_str().unwrap().contains("new link"),
         "{state}"
     );
     let link = s.mail_link(&format!("{}/reset-password#token=", s.site.origin));
