@@ -59,11 +59,21 @@ impl Setup {
         format!("ada-{}@example.com", self.transport)
     }
 
-    /// Opens the client at `origin` and waits for its start (a session restored, or not).
+    /// Opens a page of the client and waits for its start (a session restored, or not).
     fn open(&self, url: &str) {
         self.browser.goto(url);
+        self.wait_ready(url);
+    }
+
+    /// After a reload: the access token is gone, the page restores what it can.
+    fn reload(&self) {
+        self.browser.reload();
+        self.wait_ready("reload");
+    }
+
+    fn wait_ready(&self, what: &str) {
         self.browser.wait_for(
-            url,
+            what,
             "return document.body && document.body.dataset.ready === '1'",
         );
     }
@@ -235,11 +245,7 @@ fn refresh_on_401(s: &Setup, signed_in: Instant) {
 
 /// A reload drops the access token (memory only) and keeps the session through a refresh.
 fn reload_keeps_the_session(s: &Setup) {
-    s.browser.reload();
-    s.browser.wait_for(
-        "reload",
-        "return document.body && document.body.dataset.ready === '1'",
-    );
+    s.reload();
     let state = s.state();
     assert_eq!(state["session"], "in", "{state}");
     assert!(
@@ -333,11 +339,7 @@ fn sign_out(s: &Setup) {
     let state = s.click("#logout");
     assert_eq!(state["session"], "out", "{state}");
     assert_eq!(newest_requests(&state, 1), ["POST /auth/logout 204"]);
-    s.browser.reload();
-    s.browser.wait_for(
-        "reload",
-        "return document.body && document.body.dataset.ready === '1'",
-    );
+    s.reload();
     assert_eq!(s.state()["session"], "out");
 }
 

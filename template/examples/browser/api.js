@@ -95,6 +95,13 @@ function log(method, path, status) {
   while (list.children.length > 30) list.lastChild.remove();
 }
 
+// The error panel, the same on every page (static markup: no API text goes through innerHTML).
+$('#error').innerHTML = `
+  <div id="error-message"></div>
+  <div class="hint">code <span id="error-code"></span></div>
+  <div id="support" hidden class="hint">Quote this id to support: <span id="error-request-id"></span></div>
+  <div id="retry" hidden>Try again in <span id="retry-countdown"></span> s<span id="retry-done" hidden>: now</span>.</div>`;
+
 let countdown = null;
 
 export function clearError() {
