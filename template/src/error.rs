@@ -34,6 +34,8 @@ pub enum Error {
     Unauthorized,
     #[error("rate limited")]
     RateLimited { retry_after: u64 },
+    #[error("cross-site request refused (Origin or X-Requested-With)")]
+    CsrfRejected,
     #[error("email address not verified")]
     EmailNotVerified,
     #[error("invalid, expired or spent account token")]
@@ -85,6 +87,7 @@ error_codes! {
     InvalidRefreshToken = "invalid_refresh_token",
     Unauthorized = "unauthorized",
     EmailNotVerified = "email_not_verified",
+    CsrfRejected = "csrf_rejected",
     InvalidToken = "invalid_token",
     RateLimited = "rate_limited",
     TooManyAttempts = "too_many_attempts",
@@ -106,7 +109,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::BadRequest | Error::InvalidToken => StatusCode::BAD_REQUEST,
-            Error::EmailNotVerified => StatusCode::FORBIDDEN,
+            Error::EmailNotVerified | Error::CsrfRejected => StatusCode::FORBIDDEN,
             Error::InvalidBody | Error::InvalidEmail | Error::WeakPassword { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -147,6 +150,7 @@ impl Error {
             Error::InvalidRefreshToken => (Code::InvalidRefreshToken, vec![]),
             Error::Unauthorized => (Code::Unauthorized, vec![]),
             Error::EmailNotVerified => (Code::EmailNotVerified, vec![]),
+            Error::CsrfRejected => (Code::CsrfRejected, vec![]),
             Error::InvalidToken => (Code::InvalidToken, vec![]),
             Error::RateLimited { retry_after } => (Code::RateLimited, retry(retry_after)),
             Error::TooManyAttempts { retry_after } => (Code::TooManyAttempts, retry(retry_after)),

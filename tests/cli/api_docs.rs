@@ -3,177 +3,10 @@
 //! operation described by `/openapi.json`. Where a tool is missing the test says so and skips;
 //! with STARTER_REQUIRE_TOOLS=1 (as .ci/run sets, after installing both) a missing tool fails.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
-use crate::common::{shared_target_dir, skip_for_missing_tool, starter};
-
-const PROJECT: &str = "docs-probe";
-
-/// Generates a SQLite project with docs on and builds it once (debug, shared build cache).
-fn api_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("api-docs");
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).unwrap();
-        let dir = root.join(PROJECT);
-        starter()
-            .args([
-                "new", PROJECT, "--no-git", "--db", "sqlite", "--docs", "--email",
-            ])
-            .args([
-                "--no-cors",
-                "--locale",
-                "fr",
-                "--default-locale",
-                "en",
-                "-o",
-            ])
-            .arg(&dir)
-            .assert()
-            .success();
-        let target = shared_target_dir();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("RUSTFLAGS")
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "the generated project does not build");
-        target.join("debug").join(PROJECT)
-    })
-}
-
-/// A running generated API on a free loopback port, with its own SQLite file; killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    _data: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(extra_env: &[(&str, &str)]) -> Server {
-        let binary = api_binary();
-        let data = tempfile::tempdir().unwrap();
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .unwrap();
-        let db = format!("sqlite://{}?mode=rwc", data.path().join("api.db").display());
-        let mut cmd = Command::new(binary);
-        cmd.current_dir(data.path())
-            .env("DATABASE_URL", db)
-            .env(
-                "JWT_SECRET",
-                "3ccee345294ce583f2d74265472af5385df3e544dda001c715d10b66dbc0ed7f",
-            )
-            .env("BIND_ADDR", addr.to_string())
-            .env("DOCS_ENABLED", "true")
-            .env("MIGRATE_ON_STARTUP", "true")
-            .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "warn")
-            // Account emails (on by default): queued mail goes to files; the tests sign in
-            // right after registering.
-            .env("MAIL_DIR", "mail")
-            .env("MAIL_FROM", "no-reply@example.com")
-            .env("APP_URL", "https://app.example.com")
-            .env("REQUIRE_VERIFIED_EMAIL", "false")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (key, value) in extra_env {
-            cmd.env(key, value);
-        }
-        let child = cmd.spawn().expect("start the generated API");
-        let mut server = Server {
-            child,
-            addr,
-            _data: data,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok((200, _)) = server.request("GET", "/ready", &[], None) {
-                return server;
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("the generated API exited before it was ready: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the generated API was not ready within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// One HTTP/1.1 request over a fresh connection: the status and the body.
-    fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        json: Option<&str>,
-    ) -> std::io::Result<(u16, String)> {
-        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2))?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        let body = json.unwrap_or("");
-        if json.is_some() {
-            head.push_str("Content-Type: application/json\r\n");
-        }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        stream.write_all(head.as_bytes())?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let status = response
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("not HTTP: {response:.80}")))?;
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        Ok((status, body))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The tool's path, or None after `skip_for_missing_tool`.
-fn tool(name: &str, install: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    });
-    if found.is_none() {
-        skip_for_missing_tool(&format!(
-            "{name} is not installed ({install}; .ci/run installs it)"
-        ));
-    }
-    found
-}
+use crate::generated_api::{CHROMIUM_FLAGS, Server, tool};
 
 /// Every path in the served OpenAPI document.
 fn documented_paths(server: &Server) -> Vec<String> {
@@ -192,22 +25,13 @@ fn documented_paths(server: &Server) -> Vec<String> {
 
 fn chromium(user_data: &Path) -> Command {
     let mut cmd = Command::new("chromium");
-    // As root in a container, with no network: no sandbox, nothing fetched in the background.
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--virtual-time-budget=20000",
-    ])
-    .arg(format!("--user-data-dir={}", user_data.display()));
+    cmd.args(CHROMIUM_FLAGS)
+        .args([
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=20000",
+        ])
+        .arg(format!("--user-data-dir={}", user_data.display()));
     cmd
 }
 

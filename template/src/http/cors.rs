@@ -2,7 +2,10 @@
 //! any other origin (including `null`) gets none, and its preflight is an ordinary 405.
 //! Allowed origins may read `Retry-After` (when to try again), `X-Request-Id` (to quote to
 //! support) and `Content-Language`; their preflights are cached for CORS_MAX_AGE_SECS. Every
-//! response says `Vary: Origin`, since what it carries depends on the request's origin.
+//! response says `Vary: Origin`, since what it carries depends on the request's origin. In
+//! cookie mode (REFRESH_TOKEN_TRANSPORT=cookie) allowed origins, and only they, also get
+//! `Access-Control-Allow-Credentials: true`, so their scripts may send and receive the refresh
+//! cookie; a preflight may always ask for `X-Requested-With` (the cookie routes' CSRF header).
 //!
 //! A plain tower service (see `localize` for why not `from_fn`).
 
@@ -12,9 +15,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
-    VARY,
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
+    ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use tower::{Layer, Service};
@@ -23,19 +26,27 @@ use tower::{Layer, Service};
 const EXPOSED: &str = "retry-after, x-request-id, content-language";
 /// What a cross-origin request may use (the preflight's answer).
 const METHODS: &str = "GET, POST, PUT, DELETE";
-const REQUEST_HEADERS: &str = "authorization, content-type, accept-language, x-request-id";
+const REQUEST_HEADERS: &str =
+    "authorization, content-type, accept-language, x-request-id, x-requested-with";
 
 #[derive(Clone)]
 pub struct CorsLayer {
     allowed: Arc<[String]>,
     max_age: HeaderValue,
+    credentials: bool,
 }
 
 impl CorsLayer {
-    pub fn new(allowed_origins: &[String], preflight_max_age: std::time::Duration) -> Self {
+    /// `credentials`: allowed origins get `Access-Control-Allow-Credentials: true`.
+    pub fn new(
+        allowed_origins: &[String],
+        preflight_max_age: std::time::Duration,
+        credentials: bool,
+    ) -> Self {
         Self {
             allowed: allowed_origins.into(),
             max_age: HeaderValue::from(preflight_max_age.as_secs()),
+            credentials,
         }
     }
 }
@@ -48,6 +59,7 @@ impl<S> Layer<S> for CorsLayer {
             inner,
             allowed: self.allowed.clone(),
             max_age: self.max_age.clone(),
+            credentials: self.credentials,
         }
     }
 }
@@ -57,6 +69,7 @@ pub struct Cors<S> {
     inner: S,
     allowed: Arc<[String]>,
     max_age: HeaderValue,
+    credentials: bool,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
@@ -83,17 +96,20 @@ where
             Some(origin) if preflight => CorsFuture::Preflight {
                 origin: Some(origin),
                 max_age: self.max_age.clone(),
+                credentials: self.credentials,
             },
             origin => CorsFuture::Inner {
                 inner: self.inner.call(request),
                 origin,
+                credentials: self.credentials,
             },
         }
     }
 }
 
-/// The request's `Origin`, when it is one of the allowed ones (compared without case).
-fn allowed_origin(allowed: &[String], headers: &HeaderMap) -> Option<HeaderValue> {
+/// The request's `Origin`, when it is one of the allowed ones (compared without case). Also
+/// the Origin check of the cookie routes (`csrf`).
+pub(super) fn allowed_origin(allowed: &[String], headers: &HeaderMap) -> Option<HeaderValue> {
     let origin = headers.get(ORIGIN)?;
     let text = origin.to_str().ok()?;
     allowed
@@ -109,10 +125,12 @@ pin_project_lite::pin_project! {
             #[pin]
             inner: F,
             origin: Option<HeaderValue>,
+            credentials: bool,
         },
         Preflight {
             origin: Option<HeaderValue>,
             max_age: HeaderValue,
+            credentials: bool,
         },
     }
 }
@@ -125,8 +143,12 @@ where
     type Output = Result<Response<ResBody>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (mut response, origin) = match self.project() {
-            CorsFutureProj::Inner { inner, origin } => {
+        let (mut response, origin, credentials) = match self.project() {
+            CorsFutureProj::Inner {
+                inner,
+                origin,
+                credentials,
+            } => {
                 let mut response = std::task::ready!(inner.poll(cx))?;
                 if origin.is_some() {
                     response.headers_mut().insert(
@@ -134,15 +156,27 @@ where
                         HeaderValue::from_static(EXPOSED),
                     );
                 }
-                (response, origin.take())
+                (response, origin.take(), *credentials)
             }
-            CorsFutureProj::Preflight { origin, max_age } => {
-                (preflight_response(max_age.clone()), origin.take())
-            }
+            CorsFutureProj::Preflight {
+                origin,
+                max_age,
+                credentials,
+            } => (
+                preflight_response(max_age.clone()),
+                origin.take(),
+                *credentials,
+            ),
         };
         let headers = response.headers_mut();
         if let Some(origin) = origin {
             headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            if credentials {
+                headers.insert(
+                    ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                    HeaderValue::from_static("true"),
+                );
+            }
         }
         // The answer depends on Origin, allowed or not: caches must key on it.
         headers.append(VARY, HeaderValue::from_static("origin"));
