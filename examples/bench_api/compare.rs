@@ -46,7 +46,7 @@ struct Figures {
     rss_flood: Series,
     /// Read from the stored hash and the process, in the last run.
     argon2: Option<Argon2Params>,
-    threads: usize,
+    hashing: String,
 }
 
 struct Column {
@@ -182,10 +182,13 @@ async fn measure(
     f.login_p99.push(flood.logins.pct(0.99));
     f.health_flood.push(flood.health_p99);
     f.control_flood.push(flood.control_p99);
-    // Ours hashes on its `argon2-N` threads, loco on its runtime's workers.
-    f.threads = match threads_named(pid, "argon2-") {
-        0 => threads_named(pid, "tokio-runtime-w"),
-        n => n,
+    // Ours hashes on threads of its own, loco in the request handler.
+    f.hashing = match threads_named(pid, "argon2-") {
+        0 => format!(
+            "hashed on the async runtime's {} worker threads",
+            threads_named(pid, "tokio-runtime-w")
+        ),
+        n => format!("hashed on {n} thread(s) of its own"),
     };
     Ok(())
 }
@@ -288,13 +291,13 @@ fn table(setup: &Setup<'_>, columns: &[Column], at_locos: &str) -> String {
     s.push('\n');
     for c in columns {
         s.push_str(&format!(
-            "- {}: {}, on {} thread(s) hashing\n",
+            "- {}: {}, {}\n",
             c.label,
             c.figures.argon2.as_ref().map_or(
                 "no hash found in its database".to_string(),
                 ToString::to_string
             ),
-            c.figures.threads
+            c.figures.hashing
         ));
     }
     s.push_str(&format!("- {at_locos}\n\n"));

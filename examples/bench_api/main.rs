@@ -89,6 +89,10 @@ fn parse_args() -> anyhow::Result<Args> {
         !(args.only_peer && (args.abuse_only || !args.loco)),
         "--only-peer measures beside loco: not with --abuse-only or --no-loco"
     );
+    ensure!(
+        !(args.only_peer && args.write.is_some()),
+        "--write replaces the whole bench_api section: not with --only-peer"
+    );
     Ok(args)
 }
 
@@ -163,7 +167,7 @@ fn main() -> anyhow::Result<()> {
             "## The generated API under load\n\n{}\nLoad generator: {}. Server and load generator share the machine over loopback.\n\nReproduce: `cargo run --release --example bench_api -- --runs {} --secs {} --write {}`\n\n{report}",
             report::machine_line(),
             if wrk::available() {
-                "wrk for the `/users/me` throughput runs, this harness's own client for the rest"
+                "wrk for the \"who am I\" throughput runs (`/users/me`, loco's `/api/auth/current`), this harness's own client for the rest"
             } else {
                 "this harness's own client (wrk not installed)"
             },
