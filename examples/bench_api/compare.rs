@@ -107,6 +107,7 @@ pub async fn run(setup: &Setup<'_>, loco: &Loco) -> anyhow::Result<String> {
         figures: Figures::default(),
     });
 
+    let started = Instant::now();
     for run in 0..setup.runs {
         eprintln!("beside loco: run {}/{}", run + 1, setup.runs);
         let control = crate::start(setup.baseline_bin, setup.project_dir, &[], "/users/me").await?;
@@ -142,6 +143,10 @@ pub async fn run(setup: &Setup<'_>, loco: &Loco) -> anyhow::Result<String> {
             result.with_context(|| column.label.clone())?;
         }
     }
+    eprintln!(
+        "beside loco: {:.0} s of scenarios",
+        started.elapsed().as_secs_f64()
+    );
     Ok(table(setup, &columns, &at_locos))
 }
 
@@ -186,7 +191,7 @@ async fn measure(
     f.hashing = match threads_named(pid, "argon2-") {
         0 => format!(
             "hashed on the async runtime's {} worker threads",
-            threads_named(pid, "tokio-runtime-w")
+            threads_named(pid, "tokio-r")
         ),
         n => format!("hashed on {n} thread(s) of its own"),
     };
