@@ -1,8 +1,9 @@
-//! Benchmark of a generated API under load, against a bare axum baseline in the same run.
+//! Benchmark of a generated API under load, against a bare axum baseline and beside the peer a
+//! user would pick instead (loco's SaaS starter), in the same run.
 //!
 //!     cargo run --release --example bench_api -- [--db sqlite|postgres]... [--runs 3] [--secs 5]
 //!         [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--write docs/BENCHMARKS.md]
-//!         [--abuse-only]
+//!         [--abuse-only | --only-peer] [--no-loco]
 //!
 //! For each database: generate a project, build it in release mode (shared build cache), start
 //! it, and measure from this process over loopback: start-up to the first /ready 200,
@@ -10,12 +11,21 @@
 //! login throughput, /health latency idle and during a login flood, and peak resident memory;
 //! then the abuse scenarios (`abuse.rs`): another client's login and /health during a
 //! password-change flood, and resident memory across a flood of failed logins with 4 KiB emails.
+//! With SQLite, then the same scenarios for our API and loco's SaaS starter side by side
+//! (`compare.rs`): "who am I", logins one at a time and flooding, the cheap endpoint's p99 idle
+//! and during the flood, peak RSS, start-up, and the argon2 parameters each server stored. loco
+//! is installed and its starter built once into ~/.cache/rust-api-starter/loco (`loco.rs`,
+//! minutes the first time); when that fails the peer is skipped with the reason printed.
+//! `--no-loco` leaves the peer out; `--only-peer` runs only the comparison.
 //! Each scenario runs `--runs` times; medians are reported with the spread (min..max).
 
 mod abuse;
 mod client;
+mod compare;
+mod loco;
 mod report;
 mod scenarios;
+mod stored_hash;
 mod throwaway;
 mod wrk;
 
@@ -35,6 +45,10 @@ struct Args {
     write: Option<PathBuf>,
     /// Only the abuse scenarios (`abuse.rs`).
     abuse_only: bool,
+    /// Whether to measure beside loco's SaaS starter (`compare.rs`; SQLite only).
+    loco: bool,
+    /// Only the comparison with loco.
+    only_peer: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -46,6 +60,8 @@ fn parse_args() -> anyhow::Result<Args> {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
         write: None,
         abuse_only: false,
+        loco: true,
+        only_peer: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -61,12 +77,22 @@ fn parse_args() -> anyhow::Result<Args> {
             "--postgres-url" => args.postgres_url = value()?,
             "--write" => args.write = Some(PathBuf::from(value()?)),
             "--abuse-only" => args.abuse_only = true,
+            "--no-loco" => args.loco = false,
+            "--only-peer" => args.only_peer = true,
             other => bail!("unknown argument {other}"),
         }
     }
     if args.databases.is_empty() {
         args.databases = vec![Database::Sqlite, Database::Postgres];
     }
+    ensure!(
+        !(args.only_peer && (args.abuse_only || !args.loco)),
+        "--only-peer measures beside loco: not with --abuse-only or --no-loco"
+    );
+    ensure!(
+        !(args.only_peer && args.write.is_some()),
+        "--write replaces the whole bench_api section: not with --only-peer"
+    );
     Ok(args)
 }
 
@@ -83,8 +109,27 @@ fn main() -> anyhow::Result<()> {
     if !wrk::available() {
         eprintln!("wrk not found (apt-get install wrk): throughput through this harness's client");
     }
+    // loco's starter is generated with SQLite: the comparison runs in the SQLite section.
+    let loco = if args.loco && !args.abuse_only && args.databases.contains(&Database::Sqlite) {
+        match rt.block_on(loco::prepare()) {
+            Ok(loco) => Some(loco),
+            Err(e) if args.only_peer => return Err(e.context("loco's starter cannot be had")),
+            Err(e) => {
+                eprintln!("skipping the comparison with loco's SaaS starter: {e:#}");
+                report.push_str(&format!(
+                    "The comparison with loco's SaaS starter was skipped: {e:#}\n\n"
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
     let mut baseline: Option<PathBuf> = None;
     for &db in &args.databases {
+        if args.only_peer && db != Database::Sqlite {
+            continue;
+        }
         let (project_bin, project_dir) = build_project(work.path(), &target_dir, db)?;
         // Built once, with the first project's lock file.
         let baseline_bin = match &baseline {
@@ -105,10 +150,15 @@ fn main() -> anyhow::Result<()> {
             postgres_url: &args.postgres_url,
         };
         let mut section = String::new();
-        if !args.abuse_only {
+        if !args.abuse_only && !args.only_peer {
             section.push_str(&rt.block_on(scenarios::run_all(&setup))?);
         }
-        section.push_str(&rt.block_on(abuse::run(&setup))?);
+        if !args.only_peer {
+            section.push_str(&rt.block_on(abuse::run(&setup))?);
+        }
+        if let Some(loco) = loco.as_ref().filter(|_| db == Database::Sqlite) {
+            section.push_str(&rt.block_on(compare::run(&setup, loco))?);
+        }
         println!("{section}");
         report.push_str(&section);
     }
@@ -117,7 +167,7 @@ fn main() -> anyhow::Result<()> {
             "## The generated API under load\n\n{}\nLoad generator: {}. Server and load generator share the machine over loopback.\n\nReproduce: `cargo run --release --example bench_api -- --runs {} --secs {} --write {}`\n\n{report}",
             report::machine_line(),
             if wrk::available() {
-                "wrk for the `/users/me` throughput runs, this harness's own client for the rest"
+                "wrk for the \"who am I\" throughput runs (`/users/me`, loco's `/api/auth/current`), this harness's own client for the rest"
             } else {
                 "this harness's own client (wrk not installed)"
             },
@@ -218,16 +268,30 @@ pub fn free_addr() -> anyhow::Result<String> {
     Ok(l.local_addr()?.to_string())
 }
 
-/// Starts `bin` and waits for `ready_path` to answer 200.
+/// Starts `bin` on a free port, told in BIND_ADDR, and waits for `ready_path` to answer 200.
 pub async fn start(
     bin: &Path,
     dir: &Path,
     envs: &[(&str, String)],
     ready_path: &str,
 ) -> anyhow::Result<Server> {
-    let addr = free_addr()?;
+    start_at(&free_addr()?, bin, &[], dir, envs, ready_path).await
+}
+
+/// Starts `bin` with `args` in `dir`, to listen on `addr` (BIND_ADDR, or the caller's own
+/// variables for a server that reads others), and waits for `ready_path` to answer 200.
+pub async fn start_at(
+    addr: &str,
+    bin: &Path,
+    args: &[&str],
+    dir: &Path,
+    envs: &[(&str, String)],
+    ready_path: &str,
+) -> anyhow::Result<Server> {
+    let addr = addr.to_string();
     let started = Instant::now();
     let child = Command::new(bin)
+        .args(args)
         .current_dir(dir)
         .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
         .env("BIND_ADDR", &addr)

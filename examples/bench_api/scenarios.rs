@@ -20,8 +20,44 @@ pub struct Setup<'a> {
     pub postgres_url: &'a str,
 }
 
+/// What the scenarios need to know of a server under test: its routes, and how its sign-up and
+/// sign-in bodies and answers look.
+pub struct Api {
+    /// Answers 200 once the server serves with its database (start-up ends at its first 200).
+    pub ready: &'static str,
+    /// A cheap endpoint: no database, no authentication.
+    pub health: &'static str,
+    /// The authenticated "who am I".
+    pub me: &'static str,
+    pub register: &'static str,
+    pub register_status: u16,
+    pub login: &'static str,
+    /// The field of the login answer that holds the bearer token.
+    pub token_field: &'static str,
+    /// Whether sign-up asks for a display name beside the email and password.
+    pub register_name: bool,
+}
+
+/// The generated API.
+pub const OURS: Api = Api {
+    ready: "/ready",
+    health: "/health",
+    me: "/users/me",
+    register: "/auth/register",
+    register_status: 201,
+    login: "/auth/login",
+    token_field: "access_token",
+    register_name: false,
+};
+
+/// How many users each run registers; the login flood's connections sign in as them in turn.
+const USERS: usize = 32;
+
 pub const PASSWORD: &str = "bench-load-Vx81-generator-pass";
-const ARGON2_MEMORY_KIB: usize = 19456;
+/// The generated API's default argon2id parameters (the OWASP minimum it accepts).
+pub const ARGON2_MEMORY_KIB: usize = 19456;
+pub const ARGON2_ITERATIONS: u32 = 2;
+pub const ARGON2_PARALLELISM: u32 = 1;
 
 /// Latencies and completed requests of one scenario run.
 #[derive(Default, Clone)]
@@ -33,7 +69,7 @@ pub struct Sample {
 }
 
 impl Sample {
-    fn rps(&self) -> f64 {
+    pub fn rps(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
     pub fn pct(&self, p: f64) -> f64 {
@@ -73,7 +109,7 @@ impl Series {
             v[v.len() - 1]
         )
     }
-    fn median(&self) -> f64 {
+    pub fn median(&self) -> f64 {
         let mut v = self.0.clone();
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -139,16 +175,17 @@ async fn get_loop(
 /// doubling.
 const PROBE_EVERY: Duration = Duration::from_millis(2);
 
-/// The p99 latencies of `/health` on the API at `api` and of the baseline's route at
+/// The p99 latencies of `health` on the server at `api` and of the baseline's route at
 /// `control`, each asked every `PROBE_EVERY` until `until`, side by side: the control shows what
 /// the machine itself does to a server that has no part in the load.
-async fn probe_side_by_side(
+pub async fn probe_side_by_side(
     api: &str,
+    health: &'static str,
     control: &str,
     until: Instant,
 ) -> anyhow::Result<(f64, f64)> {
     let (api, control) = tokio::try_join!(
-        get_rate(Connection::open(api).await?, "/health", until),
+        get_rate(Connection::open(api).await?, health, until),
         get_rate(Connection::open(control).await?, "/users/me", until),
     )?;
     Ok((api.pct(0.99), control.pct(0.99)))
@@ -170,30 +207,31 @@ async fn get_rate(mut c: Connection, path: &'static str, until: Instant) -> anyh
     Ok(s)
 }
 
-/// `GET /users/me` under `conns` connections for `d`: requests/s, p50 and p99 in ms. Through
-/// wrk when it is installed, else through this harness's own client.
-async fn throughput(
+/// `GET path` under `conns` connections for `d`: requests/s, p50 and p99 in ms. Through wrk
+/// when it is installed, else through this harness's own client.
+pub async fn throughput(
     addr: &str,
+    path: &'static str,
     conns: usize,
     d: Duration,
     token: Option<&str>,
 ) -> anyhow::Result<(f64, f64, f64)> {
     if crate::wrk::available() {
-        let url = format!("http://{addr}/users/me");
+        let url = format!("http://{addr}{path}");
         let token = token.map(str::to_string);
         let r =
             tokio::task::spawn_blocking(move || crate::wrk::run(&url, conns, d, token.as_deref()))
                 .await??;
-        ensure!(r.non_2xx == 0, "/users/me: {} non-2xx responses", r.non_2xx);
+        ensure!(r.non_2xx == 0, "{path}: {} non-2xx responses", r.non_2xx);
         return Ok((r.requests_per_sec, r.p50_ms, r.p99_ms));
     }
     let until = Instant::now() + d;
     let token = token.map(str::to_string);
     let s = load(addr, conns, d, move |c, _| {
-        get_loop(c, "/users/me", token.clone(), until)
+        get_loop(c, path, token.clone(), until)
     })
     .await?;
-    ensure!(s.errors == 0, "/users/me errors: {}", s.errors);
+    ensure!(s.errors == 0, "{path} errors: {}", s.errors);
     Ok((s.rps(), s.pct(0.5), s.pct(0.99)))
 }
 
@@ -201,9 +239,44 @@ pub fn body(email: &str) -> String {
     format!("{{\"email\":\"{email}\",\"password\":\"{PASSWORD}\"}}")
 }
 
-async fn login(c: &mut Connection, email: &str) -> anyhow::Result<(String, String)> {
+fn email(i: usize) -> String {
+    format!("user{i}@bench.example")
+}
+
+/// Registers the `USERS` users the scenarios sign in as.
+pub async fn register_users(c: &mut Connection, api: &Api) -> anyhow::Result<()> {
+    for i in 0..USERS {
+        register_user(c, api, i).await?;
+    }
+    Ok(())
+}
+
+/// Registers user number `i`.
+pub async fn register_user(c: &mut Connection, api: &Api, i: usize) -> anyhow::Result<()> {
+    let email = email(i);
+    let body = if api.register_name {
+        format!("{{\"name\":\"bench\",\"email\":\"{email}\",\"password\":\"{PASSWORD}\"}}")
+    } else {
+        body(&email)
+    };
+    let r = c.request("POST", api.register, None, Some(&body)).await?;
+    ensure!(
+        r.status == api.register_status,
+        "register: {} {}",
+        r.status,
+        String::from_utf8_lossy(&r.body)
+    );
+    Ok(())
+}
+
+/// Signs in as `email`: the login answer.
+async fn login_answer(
+    c: &mut Connection,
+    api: &Api,
+    email: &str,
+) -> anyhow::Result<serde_json::Value> {
     let r = c
-        .request("POST", "/auth/login", None, Some(&body(email)))
+        .request("POST", api.login, None, Some(&body(email)))
         .await?;
     ensure!(
         r.status == 200,
@@ -211,36 +284,103 @@ async fn login(c: &mut Connection, email: &str) -> anyhow::Result<(String, Strin
         r.status,
         String::from_utf8_lossy(&r.body)
     );
-    let v: serde_json::Value = serde_json::from_slice(&r.body)?;
-    Ok((
-        v["access_token"]
-            .as_str()
-            .context("access_token")?
-            .to_string(),
-        v["refresh_token"]
-            .as_str()
-            .context("refresh_token")?
-            .to_string(),
-    ))
+    Ok(serde_json::from_slice(&r.body)?)
 }
 
-/// The server's hashing threads (named `argon2-N`), read from the process rather than
-/// assumed from the project's default MAX_CONCURRENT_HASHES.
-fn hashing_threads(pid: u32) -> usize {
+/// Signs in as the first user: its bearer token.
+pub async fn sign_in(c: &mut Connection, api: &Api) -> anyhow::Result<String> {
+    let v = login_answer(c, api, &email(0)).await?;
+    Ok(v[api.token_field]
+        .as_str()
+        .context(api.token_field)?
+        .to_string())
+}
+
+/// Our access and refresh tokens.
+async fn login(c: &mut Connection, email: &str) -> anyhow::Result<(String, String)> {
+    let v = login_answer(c, &OURS, email).await?;
+    let field = |name: &str| {
+        v[name]
+            .as_str()
+            .context(name.to_string())
+            .map(str::to_string)
+    };
+    Ok((field("access_token")?, field("refresh_token")?))
+}
+
+/// One login at a time, ten times, on a new connection (the server may have closed an older
+/// one that idled through the runs before): the median, in ms, of one password verification
+/// plus the request.
+pub async fn one_login_at_a_time(addr: &str, api: &Api) -> anyhow::Result<f64> {
+    let mut c = Connection::open(addr).await?;
+    let mut single = Sample::default();
+    for _ in 0..10 {
+        let start = Instant::now();
+        login_answer(&mut c, api, &email(1)).await?;
+        single.latencies.push(start.elapsed());
+    }
+    Ok(single.pct(0.5))
+}
+
+/// A login flood and the probes beside it.
+pub struct Flood {
+    pub logins: Sample,
+    /// p99 of the server's cheap endpoint during the flood, in ms.
+    pub health_p99: f64,
+    /// p99 of the bare baseline (no part in the flood) at the same times, in ms.
+    pub control_p99: f64,
+}
+
+/// 16 connections signing in as the registered users in turn for `d`, with the server's cheap
+/// endpoint and the baseline at `control` probed meanwhile.
+pub async fn login_flood(
+    addr: &str,
+    api: &'static Api,
+    control: &str,
+    d: Duration,
+) -> anyhow::Result<Flood> {
+    let until = Instant::now() + d;
+    let probes = tokio::spawn({
+        let (addr, control) = (addr.to_string(), control.to_string());
+        async move { probe_side_by_side(&addr, api.health, &control, until).await }
+    });
+    let logins = load(addr, 16, d, move |mut c, i| async move {
+        let mut s = Sample::default();
+        let email = email(i % USERS);
+        while Instant::now() < until {
+            let start = Instant::now();
+            login_answer(&mut c, api, &email).await?;
+            s.latencies.push(start.elapsed());
+            s.ok += 1;
+        }
+        Ok(s)
+    })
+    .await?;
+    let (health_p99, control_p99) = probes.await??;
+    Ok(Flood {
+        logins,
+        health_p99,
+        control_p99,
+    })
+}
+
+/// How many of the process's threads have names starting with `prefix` (ours hash on threads
+/// named `argon2-N`), read from the process rather than assumed from its configuration.
+pub fn threads_named(pid: u32, prefix: &str) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .map(|tasks| {
             tasks
                 .flatten()
                 .filter(|task| {
                     std::fs::read_to_string(task.path().join("comm"))
-                        .is_ok_and(|name| name.starts_with("argon2-"))
+                        .is_ok_and(|name| name.starts_with(prefix))
                 })
                 .count()
         })
         .unwrap_or(0)
 }
 
-fn peak_rss_kib(pid: u32) -> Option<u64> {
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -249,6 +389,21 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// Our server's environment for the load scenarios, at log level `log`.
+pub fn load_env(database: &RunDatabase, log: &str) -> Vec<(&'static str, String)> {
+    let mut envs = database.server_env();
+    envs.extend([
+        // One client plays every user here: the per-client caps (measured in `abuse`) would
+        // refuse most of the flood and the connections past 64.
+        ("MAX_CONNECTIONS_PER_IP", "512".to_string()),
+        ("MAX_HASH_JOBS_PER_IP", "1000000".to_string()),
+        ("MAX_HASH_JOBS_PER_ACCOUNT", "1000000".to_string()),
+        ("HASH_QUEUE_TIMEOUT_MS", "60000".to_string()),
+        ("RUST_LOG", log.to_string()),
+    ]);
+    envs
 }
 
 pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
@@ -284,39 +439,15 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
     for run in 0..setup.runs {
         eprintln!("{}: run {}/{}", setup.db, run + 1, setup.runs);
         let database = RunDatabase::create(setup.db, setup.postgres_url).await?;
-        let mut envs = database.server_env();
-        envs.extend([
-            // One client plays every user here: the per-client caps (measured in `abuse`)
-            // would refuse most of the flood and the connections past 64.
-            ("MAX_CONNECTIONS_PER_IP", "512".to_string()),
-            ("MAX_HASH_JOBS_PER_IP", "1000000".to_string()),
-            ("MAX_HASH_JOBS_PER_ACCOUNT", "1000000".to_string()),
-            ("HASH_QUEUE_TIMEOUT_MS", "60000".to_string()),
-            ("RUST_LOG", "info".to_string()),
-        ]);
+        let envs = load_env(&database, "info");
         let result = async {
             let server =
                 crate::start(setup.project_bin, setup.project_dir, &envs, "/ready").await?;
             startup.push(server.started_in.as_secs_f64() * 1000.0);
             let addr = server.addr.clone();
             let mut c = Connection::open(&addr).await?;
-            for i in 0..32 {
-                let r = c
-                    .request(
-                        "POST",
-                        "/auth/register",
-                        None,
-                        Some(&body(&format!("user{i}@bench.example"))),
-                    )
-                    .await?;
-                ensure!(
-                    r.status == 201,
-                    "register: {} {}",
-                    r.status,
-                    String::from_utf8_lossy(&r.body)
-                );
-            }
-            let (access, _) = login(&mut c, "user0@bench.example").await?;
+            register_users(&mut c, &OURS).await?;
+            let access = sign_in(&mut c, &OURS).await?;
 
             // The baseline runs beside it, and the two are loaded in turn.
             let base =
@@ -339,31 +470,22 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
                     &mut base128_p99,
                 ),
             ] {
-                let (r, m50, m99) = throughput(&addr, conns, d, Some(&access)).await?;
+                let (r, m50, m99) = throughput(&addr, OURS.me, conns, d, Some(&access)).await?;
                 rps.push(r);
                 p50.push(m50);
                 p99.push(m99);
-                let (r, _, m99) = throughput(&base.addr, conns, d, None).await?;
+                let (r, _, m99) = throughput(&base.addr, OURS.me, conns, d, None).await?;
                 b_rps.push(r);
                 b_p99.push(m99);
             }
 
-            // One login at a time: the cost of one argon2 verify plus the request. A new
-            // connection: the server closed the first one while it idled through the runs above
-            // (KEEPALIVE_IDLE_SECS).
-            let mut c = Connection::open(&addr).await?;
-            let mut single = Sample::default();
-            for _ in 0..10 {
-                let start = Instant::now();
-                login(&mut c, "user1@bench.example").await?;
-                single.latencies.push(start.elapsed());
-            }
-            one_login.push(single.pct(0.5));
+            one_login.push(one_login_at_a_time(&addr, &OURS).await?);
 
             // Refresh chains: one per connection, each rotation spends the previous token.
+            let mut c = Connection::open(&addr).await?;
             let mut starts = Vec::new();
             for i in 0..8 {
-                starts.push(login(&mut c, &format!("user{i}@bench.example")).await?.1);
+                starts.push(login(&mut c, &email(i)).await?.1);
             }
             let until = Instant::now() + d;
             let s = load(&addr, 8, d, move |mut c, i| {
@@ -390,35 +512,18 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
             rot_p99.push(s.pct(0.99));
 
             let (api_p99, control_p99) =
-                probe_side_by_side(&addr, &base.addr, Instant::now() + d).await?;
+                probe_side_by_side(&addr, OURS.health, &base.addr, Instant::now() + d).await?;
             health_idle.push(api_p99);
             control_idle.push(control_p99);
 
-            let until = Instant::now() + d;
-            let probes = tokio::spawn({
-                let (addr, control) = (addr.clone(), base.addr.clone());
-                async move { probe_side_by_side(&addr, &control, until).await }
-            });
-            let flood = load(&addr, 16, d, move |mut c, i| async move {
-                let mut s = Sample::default();
-                let email = format!("user{}@bench.example", i % 32);
-                while Instant::now() < until {
-                    let start = Instant::now();
-                    login(&mut c, &email).await?;
-                    s.latencies.push(start.elapsed());
-                    s.ok += 1;
-                }
-                Ok(s)
-            })
-            .await?;
-            let (api_p99, control_p99) = probes.await??;
-            health_flood.push(api_p99);
-            control_flood.push(control_p99);
+            let flood = login_flood(&addr, &OURS, &base.addr, d).await?;
+            health_flood.push(flood.health_p99);
+            control_flood.push(flood.control_p99);
             drop(base);
-            logins.push(flood.rps());
-            login_p50.push(flood.pct(0.5));
-            login_p99.push(flood.pct(0.99));
-            hashing = hashing_threads(server.child.id());
+            logins.push(flood.logins.rps());
+            login_p50.push(flood.logins.pct(0.5));
+            login_p99.push(flood.logins.pct(0.99));
+            hashing = threads_named(server.child.id(), "argon2-");
             if let Some(kib) = peak_rss_kib(server.child.id()) {
                 rss.push(kib as f64 / 1024.0);
             }
@@ -479,7 +584,7 @@ pub async fn run_all(setup: &Setup<'_>) -> anyhow::Result<String> {
         rot_p99.fmt(2)
     ));
     s.push_str(&format!(
-        "| one login at a time (one argon2id verify, m=19456 KiB t=2 p=1) | {} ms |\n",
+        "| one login at a time (one argon2id verify, m={ARGON2_MEMORY_KIB} KiB t={ARGON2_ITERATIONS} p={ARGON2_PARALLELISM}) | {} ms |\n",
         one_login.fmt(1)
     ));
     s.push_str(&format!(

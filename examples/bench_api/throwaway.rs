@@ -33,6 +33,13 @@ impl RunDatabase {
         })
     }
 
+    /// The SQLite file, when the data is in one.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self.postgres
+            .is_none()
+            .then(|| self._dir.path().join("run.db"))
+    }
+
     /// The environment every run's server starts with: this database, a fresh JWT secret,
     /// migrations on start and the per-IP request limit lifted (so floods reach the handlers).
     pub fn server_env(&self) -> Vec<(&'static str, String)> {
