@@ -203,6 +203,15 @@ fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
     Ok(kib as f64 / 1024.0)
 }
 
+/// `1.23x`, or `1/845` where ours is a small fraction of loco's (latency under the flood).
+fn ratio_text(ratio: f64) -> String {
+    if ratio > 0.0 && ratio < 0.1 {
+        format!("1/{:.0}", 1.0 / ratio)
+    } else {
+        format!("{ratio:.2}x")
+    }
+}
+
 fn table(setup: &Setup<'_>, columns: &[Column], at_locos: &str) -> String {
     let (ours, peer) = (&columns[0].figures, &columns[columns.len() - 1].figures);
     let mut s = format!(
@@ -225,8 +234,8 @@ fn table(setup: &Setup<'_>, columns: &[Column], at_locos: &str) -> String {
                 s.push_str(&format!(" {} |", cell(&c.figures)));
             }
             s.push_str(&format!(
-                " {:.2}x |\n",
-                of(ours).median() / of(peer).median()
+                " {} |\n",
+                ratio_text(of(ours).median() / of(peer).median())
             ));
         };
     row(
