@@ -64,7 +64,7 @@ pub async fn prepare() -> anyhow::Result<Loco> {
             "installing loco {VERSION} into {} (once; minutes)...",
             cache.display()
         );
-        run(cargo()
+        run(crate::cargo()
             .args([
                 "install",
                 "loco",
@@ -98,7 +98,7 @@ pub async fn prepare() -> anyhow::Result<Loco> {
     );
     // The starter declares no rust-version: resolve its dependencies for this toolchain, or the
     // newest releases may need a newer rustc.
-    run(cargo()
+    run(crate::cargo()
         .args(["build", "--release", "--quiet"])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target)
@@ -164,36 +164,6 @@ impl App {
 
 fn port(addr: &str) -> String {
     addr.rsplit(':').next().unwrap_or_default().to_string()
-}
-
-/// cargo, without what `cargo run` put in this process's environment (the harness's own package
-/// variables, OUT_DIR, its library path): with them, the starter's crates are fingerprinted
-/// differently from a build in a plain shell, and each kind of build would redo the other's.
-fn cargo() -> Command {
-    let mut cmd = Command::new("cargo");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        let injected = [
-            "CARGO",
-            "OUT_DIR",
-            "LD_LIBRARY_PATH",
-            "RUST_RECURSION_COUNT",
-        ]
-        .contains(&name.as_ref())
-            || [
-                "CARGO_PKG_",
-                "CARGO_MANIFEST_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-                "CARGO_PRIMARY_",
-            ]
-            .iter()
-            .any(|prefix| name.starts_with(prefix));
-        if injected {
-            cmd.env_remove(name.as_ref());
-        }
-    }
-    cmd
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {

@@ -181,8 +181,38 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// cargo, without what `cargo run` put in this process's environment (the harness's own package
+/// variables, OUT_DIR, its library path): with them, the starter's crates are fingerprinted
+/// differently from a build in a plain shell, and each kind of build would redo the other's.
+pub fn cargo() -> Command {
+    let mut cmd = Command::new("cargo");
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let injected = [
+            "CARGO",
+            "OUT_DIR",
+            "LD_LIBRARY_PATH",
+            "RUST_RECURSION_COUNT",
+        ]
+        .contains(&name.as_ref())
+            || [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_PRIMARY_",
+            ]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
+        if injected {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    cmd
+}
+
 fn cargo_release(dir: &Path, target_dir: &Path) -> anyhow::Result<()> {
-    let status = Command::new("cargo")
+    let status = cargo()
         .args(["build", "--release", "--quiet"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir)
