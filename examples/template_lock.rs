@@ -46,6 +46,7 @@ fn main() -> anyhow::Result<()> {
             default_locale: "en".into(),
             docs: *docs,
             email: *email,
+            redis: false,
             extra: Default::default(),
         };
         generate::generate(

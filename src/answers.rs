@@ -347,6 +347,18 @@ questions! {
         // Projects generated before this question existed had no account emails.
         absent_from_record: "false",
     }
+    redis: bool {
+        flag: Flag::Switch {
+            long: "redis",
+            help: "Replicas share rate limits, lockouts and revocation through Redis",
+            off: "no-redis",
+            off_help: "Keep limits and revocation caches in each process (one replica)",
+        },
+        widget: Confirm,
+        missing: "the Redis scale-out: pass --redis or --no-redis",
+        // Projects generated before this question existed kept everything in the process.
+        absent_from_record: "false",
+    }
 }
 
 /// The locale always shipped: the catalogue every other one is checked against.
@@ -370,7 +382,7 @@ impl PartialAnswers {
         let invalid = |problem: String| {
             InputError::new(
                 format!("answers file {} is invalid: {problem}", path.display()),
-                "keys are name, database, cors_origins, locales, default_locale, docs, email, extra (see \"starter new\" in the README)",
+                "keys are name, database, cors_origins, locales, default_locale, docs, email, redis, extra (see \"starter new\" in the README)",
             )
         };
         let mut answers = Self::from_toml(&text).map_err(invalid)?;

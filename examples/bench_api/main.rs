@@ -242,6 +242,7 @@ fn build_project(
         // The benchmarks measure the API as it was first measured: sign-in without proving
         // an address first (with emails on, an unverified account cannot sign in).
         email: false,
+        redis: false,
         extra: Default::default(),
     };
     let dir = work.join(&name);

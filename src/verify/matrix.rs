@@ -123,6 +123,7 @@ fn configuration(db: Database, features: Features, locales: &[String]) -> Config
             default_locale: locales.first().cloned().unwrap_or_else(|| "en".into()),
             docs: features.docs,
             email: features.email,
+            redis: false,
             extra: Default::default(),
         },
         label,
