@@ -15,6 +15,7 @@ use sha2::Sha256;
 macro_rules! security_event {
     ($level:ident, $event:literal $(, $($fields:tt)+)?) => {
         $crate::http::request_scope::in_scope(|| {
+            $crate::metrics::security_event($event);
             tracing::event!(target: "security", tracing::Level::$level, event = $event $(, $($fields)+)?)
         })
     };

@@ -99,6 +99,13 @@ impl<V: Clone> TtlCache<V> {
         inner.entries.remove(key);
     }
 
+    /// Forgets every key and discards fills in flight (changes may have been missed).
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.generation = inner.generation.wrapping_add(1);
+        inner.entries.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.lock().entries.len()
     }

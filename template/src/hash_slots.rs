@@ -51,6 +51,11 @@ impl HashSlots {
     }
 
     /// A slot for `client`, or `service_busy` when it (or the whole queue) is at its cap.
+    /// Slots held now (jobs queued or running).
+    pub fn held(&self) -> usize {
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).0
+    }
+
     pub fn acquire(self: &Arc<Self>, client: &Client) -> Result<Slot, Error> {
         let holders = [
             Some(Holder::Ip(crate::rate_limit::limit_key(client.ip))),

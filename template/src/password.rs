@@ -103,6 +103,10 @@ pub struct HashingStats {
     pub computed: u64,
     /// Jobs dropped uncomputed because their requester had gone or withdrawn.
     pub dropped: u64,
+    /// Hashes running now.
+    pub running: usize,
+    /// Requests holding a hashing slot now: running, or queued for a thread.
+    pub admitted: usize,
 }
 
 impl Hasher {
@@ -182,6 +186,8 @@ impl Hasher {
             peak_concurrency: self.load.peak.load(Ordering::Relaxed),
             computed: self.load.computed.load(Ordering::Relaxed),
             dropped: self.load.dropped.load(Ordering::Relaxed),
+            running: self.load.running.load(Ordering::Relaxed),
+            admitted: self.slots.held(),
         }
     }
 

@@ -100,6 +100,16 @@ impl IpRateLimiter {
         }
     }
 
+    /// Time between two tokens (AUTH_RATE_LIMIT_REPLENISH_SECS).
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// How far ahead of now a bucket's next arrival time may run: (burst - 1) periods.
+    pub fn tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
     pub fn check(&self, bucket: &'static str, ip: IpAddr) -> Result<(), Error> {
         let now = Instant::now();
         let tolerance = self.tolerance;

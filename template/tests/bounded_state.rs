@@ -1,5 +1,7 @@
 //! Checklist 38: memory never grows with attacker-chosen keys. Every map keyed by input has a
 //! hard cap and fixed-size keys, and a flood of new keys cannot evict a victim's locked entry.
+//! (With Redis, these maps are each replica's fallback: `TestApp::with_local_state` runs them
+//! with Redis unreachable.)
 
 mod common;
 
@@ -18,7 +20,7 @@ fn long_unique_email(n: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_failure_map_stays_under_its_cap_and_a_locked_victim_survives_a_flood() {
     let app = Arc::new(
-        TestApp::with(&[
+        TestApp::with_local_state(&[
             ("LIMITER_MAX_ENTRIES", "20"),
             ("LOGIN_FAILURE_LIMIT", "3"),
             ("LOGIN_FAILURE_WINDOW_SECS", "600"),
@@ -68,7 +70,7 @@ async fn the_failure_map_stays_under_its_cap_and_a_locked_victim_survives_a_floo
 
 #[tokio::test]
 async fn a_failure_map_full_of_locked_entries_refuses_new_keys() {
-    let app = TestApp::with(&[
+    let app = TestApp::with_local_state(&[
         ("LIMITER_MAX_ENTRIES", "10"),
         ("LOGIN_FAILURE_LIMIT", "1"),
         ("LOGIN_FAILURE_WINDOW_SECS", "600"),
@@ -93,7 +95,7 @@ async fn a_failure_map_full_of_locked_entries_refuses_new_keys() {
 
 #[tokio::test]
 async fn the_per_ip_limiter_stays_under_its_cap_and_a_limited_client_stays_limited() {
-    let app = TestApp::with(&[
+    let app = TestApp::with_local_state(&[
         ("LIMITER_MAX_ENTRIES", "20"),
         ("AUTH_RATE_LIMIT_BURST", "2"),
         ("AUTH_RATE_LIMIT_REPLENISH_SECS", "600"),

@@ -109,6 +109,7 @@ mod tests {
             "MAIL_DIR" => Some("mail".into()),
             "MAIL_FROM" => Some("no-reply@example.com".into()),
             "APP_URL" => Some("https://app.example.com".into()),
+            "REDIS_URL" => Some("redis://127.0.0.1:6379".into()),
             _ => None,
         })
         .expect("config");
