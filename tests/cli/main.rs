@@ -10,6 +10,7 @@ mod generated_api;
 mod generated_project;
 mod new;
 mod prompts;
+mod replicas;
 mod static_site;
 mod update;
 mod webdriver;
