@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example bench_api -- [--db sqlite|postgres]... [--runs 3] [--secs 5]
 //!         [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--write docs/BENCHMARKS.md]
-//!         [--abuse-only | --only-peer] [--no-loco]
+//!         [--abuse-only | --only-peer | --replicas] [--no-loco] [--no-replicas]
 //!
 //! For each database: generate a project, build it in release mode (shared build cache), start
 //! it, and measure from this process over loopback: start-up to the first /ready 200,
@@ -17,12 +17,25 @@
 //! is installed and its starter built once into ~/.cache/rust-api-starter/loco (`loco.rs`,
 //! minutes the first time); when that fails the peer is skipped with the reason printed.
 //! `--no-loco` leaves the peer out; `--only-peer` runs only the comparison.
+//! Then, when PostgreSQL is among the databases, the replicas scenario (`replicas.rs`, scale-out):
+//! a PostgreSQL + Redis project run as replicas with a Redis of the run's own and nginx in
+//! front (the project's `deploy/nginx.conf`): `/users/me` and login throughput with 1 and 3
+//! replicas behind nginx (and one replica straight, the reference), and what Redis costs a
+//! rate-limited request against the in-process store. It is part of the full run (12 wrk or
+//! flood periods of `--secs` per run, and one more release build sharing the PostgreSQL
+//! project's dependencies); it is skipped, with the reason printed, when nginx, redis-server or
+//! wrk is missing. `--no-replicas` leaves it out; `--replicas` runs only it (printed, not
+//! written: `--write` replaces the whole section).
 //! Each scenario runs `--runs` times; medians are reported with the spread (min..max).
+//!
+//! Generated projects are built in `STARTER_TARGET_DIR` when set (as for the CLI), else in the
+//! build cache the CLI shares between verified projects (`starter::dirs::default_target_dir`).
 
 mod abuse;
 mod client;
 mod compare;
 mod loco;
+mod replicas;
 mod report;
 mod scenarios;
 mod stored_hash;
@@ -49,6 +62,10 @@ struct Args {
     loco: bool,
     /// Only the comparison with loco.
     only_peer: bool,
+    /// Whether to run the replicas scenario (`replicas.rs`; needs PostgreSQL).
+    replicas: bool,
+    /// Only the replicas scenario.
+    only_replicas: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -62,6 +79,8 @@ fn parse_args() -> anyhow::Result<Args> {
         abuse_only: false,
         loco: true,
         only_peer: false,
+        replicas: true,
+        only_replicas: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -79,6 +98,8 @@ fn parse_args() -> anyhow::Result<Args> {
             "--abuse-only" => args.abuse_only = true,
             "--no-loco" => args.loco = false,
             "--only-peer" => args.only_peer = true,
+            "--no-replicas" => args.replicas = false,
+            "--replicas" => args.only_replicas = true,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -90,15 +111,21 @@ fn parse_args() -> anyhow::Result<Args> {
         "--only-peer measures beside loco: not with --abuse-only or --no-loco"
     );
     ensure!(
-        !(args.only_peer && args.write.is_some()),
-        "--write replaces the whole bench_api section: not with --only-peer"
+        !((args.only_peer || args.only_replicas) && args.write.is_some()),
+        "--write replaces the whole bench_api section: not with --only-peer or --replicas"
+    );
+    ensure!(
+        !(args.only_replicas && (args.only_peer || args.abuse_only || !args.replicas)),
+        "--replicas runs only the replicas scenario: not with --only-peer, --abuse-only or --no-replicas"
     );
     Ok(args)
 }
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let target_dir = starter::dirs::default_target_dir();
+    let target_dir = std::env::var_os("STARTER_TARGET_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(starter::dirs::default_target_dir, PathBuf::from);
     let work = tempfile::tempdir()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -110,7 +137,11 @@ fn main() -> anyhow::Result<()> {
         eprintln!("wrk not found (apt-get install wrk): throughput through this harness's client");
     }
     // loco's starter is generated with SQLite: the comparison runs in the SQLite section.
-    let loco = if args.loco && !args.abuse_only && args.databases.contains(&Database::Sqlite) {
+    let loco = if args.loco
+        && !args.abuse_only
+        && !args.only_replicas
+        && args.databases.contains(&Database::Sqlite)
+    {
         match rt.block_on(loco::prepare()) {
             Ok(loco) => Some(loco),
             Err(e) if args.only_peer => return Err(e.context("loco's starter cannot be had")),
@@ -127,10 +158,10 @@ fn main() -> anyhow::Result<()> {
     };
     let mut baseline: Option<PathBuf> = None;
     for &db in &args.databases {
-        if args.only_peer && db != Database::Sqlite {
+        if args.only_replicas || (args.only_peer && db != Database::Sqlite) {
             continue;
         }
-        let (project_bin, project_dir) = build_project(work.path(), &target_dir, db)?;
+        let (project_bin, project_dir) = build_project(work.path(), &target_dir, db, false)?;
         // Built once, with the first project's lock file.
         let baseline_bin = match &baseline {
             Some(bin) => bin,
@@ -161,6 +192,33 @@ fn main() -> anyhow::Result<()> {
         }
         println!("{section}");
         report.push_str(&section);
+    }
+    let replicas = args.only_replicas
+        || (args.replicas
+            && !args.abuse_only
+            && !args.only_peer
+            && args.databases.contains(&Database::Postgres));
+    if replicas {
+        match replicas::tools() {
+            Ok(tools) => {
+                let (bin, dir) = build_project(work.path(), &target_dir, Database::Postgres, true)?;
+                let setup = replicas::Setup {
+                    bin: &bin,
+                    dir: &dir,
+                    runs: args.runs,
+                    duration: Duration::from_secs(args.secs),
+                    postgres_url: &args.postgres_url,
+                };
+                let section = rt.block_on(replicas::run(&setup, &tools))?;
+                println!("{section}");
+                report.push_str(&section);
+            }
+            Err(reason) if args.only_replicas => bail!("the replicas scenario cannot run: {reason}"),
+            Err(reason) => {
+                eprintln!("skipping the replicas scenario: {reason}");
+                report.push_str(&format!("The replicas scenario was skipped: {reason}\n\n"));
+            }
+        }
     }
     if let Some(path) = &args.write {
         let section = format!(
@@ -225,24 +283,31 @@ fn cargo_release(dir: &Path, target_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Generates and builds the project for `db`; with `redis`, the scale-out configuration of
+/// the replicas scenario (the redis answer on, docs off).
 fn build_project(
     work: &Path,
     target_dir: &Path,
     db: Database,
+    redis: bool,
 ) -> anyhow::Result<(PathBuf, PathBuf)> {
     let template = starter::template::Template::embedded()?;
-    let name = format!("bench-{db}");
+    let name = if redis {
+        format!("bench-{db}-redis")
+    } else {
+        format!("bench-{db}")
+    };
     let answers = Answers {
         name: name.clone(),
         database: db,
         cors_origins: Vec::new(),
         locales: vec!["en".into()],
         default_locale: "en".into(),
-        docs: true,
+        docs: !redis,
         // The benchmarks measure the API as it was first measured: sign-in without proving
         // an address first (with emails on, an unverified account cannot sign in).
         email: false,
-        redis: false,
+        redis,
         extra: Default::default(),
     };
     let dir = work.join(&name);

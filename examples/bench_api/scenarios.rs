@@ -344,7 +344,24 @@ pub async fn login_flood(
         let (addr, control) = (addr.to_string(), control.to_string());
         async move { probe_side_by_side(&addr, api.health, &control, until).await }
     });
-    let logins = load(addr, 16, d, move |mut c, i| async move {
+    let logins = login_load(addr, api, 16, until).await?;
+    let (health_p99, control_p99) = probes.await??;
+    Ok(Flood {
+        logins,
+        health_p99,
+        control_p99,
+    })
+}
+
+/// `conns` connections signing in as the registered users in turn until `until`.
+pub async fn login_load(
+    addr: &str,
+    api: &'static Api,
+    conns: usize,
+    until: Instant,
+) -> anyhow::Result<Sample> {
+    let d = until.saturating_duration_since(Instant::now());
+    load(addr, conns, d, move |mut c, i| async move {
         let mut s = Sample::default();
         let email = email(i % USERS);
         while Instant::now() < until {
@@ -355,13 +372,7 @@ pub async fn login_flood(
         }
         Ok(s)
     })
-    .await?;
-    let (health_p99, control_p99) = probes.await??;
-    Ok(Flood {
-        logins,
-        health_p99,
-        control_p99,
-    })
+    .await
 }
 
 /// How many of the process's threads have names starting with `prefix` (ours hash on threads
