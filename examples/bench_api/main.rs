@@ -213,7 +213,9 @@ fn main() -> anyhow::Result<()> {
                 println!("{section}");
                 report.push_str(&section);
             }
-            Err(reason) if args.only_replicas => bail!("the replicas scenario cannot run: {reason}"),
+            Err(reason) if args.only_replicas => {
+                bail!("the replicas scenario cannot run: {reason}")
+            }
             Err(reason) => {
                 eprintln!("skipping the replicas scenario: {reason}");
                 report.push_str(&format!("The replicas scenario was skipped: {reason}\n\n"));

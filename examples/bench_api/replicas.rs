@@ -247,7 +247,10 @@ async fn redis_state(addr: &str) -> anyhow::Result<String> {
     let r = c.request("GET", "/ready", None, None).await?;
     ensure!(r.status == 200, "/ready: {}", r.status);
     let v: serde_json::Value = serde_json::from_slice(&r.body)?;
-    Ok(v["redis"].as_str().context("no \"redis\" in /ready")?.to_string())
+    Ok(v["redis"]
+        .as_str()
+        .context("no \"redis\" in /ready")?
+        .to_string())
 }
 
 /// Waits until the replica at `addr` says `state` ("shared" waits for its pub/sub listener).
@@ -274,8 +277,7 @@ async fn refresh_answers(metrics: &str) -> anyhow::Result<Vec<(String, f64)>> {
     let text = String::from_utf8_lossy(&r.body);
     let mut answers = Vec::new();
     for line in text.lines() {
-        if !line.starts_with("http_requests_total{") || !line.contains(r#"route="/auth/refresh""#)
-        {
+        if !line.starts_with("http_requests_total{") || !line.contains(r#"route="/auth/refresh""#) {
             continue;
         }
         let status = line
@@ -296,11 +298,7 @@ async fn refresh_answers(metrics: &str) -> anyhow::Result<Vec<(String, f64)>> {
 
 /// wrk `POST /auth/refresh` with a made-up token at `conns` connections against one replica;
 /// fails unless every answer counted by the replica meanwhile was a 401 (none refused).
-async fn refresh_load(
-    replica: &Replica,
-    conns: usize,
-    d: Duration,
-) -> anyhow::Result<WrkResult> {
+async fn refresh_load(replica: &Replica, conns: usize, d: Duration) -> anyhow::Result<WrkResult> {
     let count = |answers: &[(String, f64)], status: &str| -> f64 {
         answers
             .iter()
