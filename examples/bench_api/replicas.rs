@@ -269,15 +269,17 @@ async fn expect_redis_state(addr: &str, state: &str) -> anyhow::Result<()> {
     }
 }
 
-/// `POST /auth/refresh` answers by status, from the replica's own /metrics.
-async fn refresh_answers(metrics: &str) -> anyhow::Result<Vec<(String, f64)>> {
+/// Answers to `route` by status, from the replica's own /metrics.
+async fn answers(metrics: &str, route: &str) -> anyhow::Result<Vec<(String, f64)>> {
     let mut c = Connection::open(metrics).await?;
     let r = c.request("GET", "/metrics", None, None).await?;
     ensure!(r.status == 200, "/metrics: {}", r.status);
     let text = String::from_utf8_lossy(&r.body);
     let mut answers = Vec::new();
     for line in text.lines() {
-        if !line.starts_with("http_requests_total{") || !line.contains(r#"route="/auth/refresh""#) {
+        if !line.starts_with("http_requests_total{")
+            || !line.contains(&format!("route=\"{route}\""))
+        {
             continue;
         }
         let status = line
@@ -306,13 +308,13 @@ async fn refresh_load(replica: &Replica, conns: usize, d: Duration) -> anyhow::R
             .map(|(_, n)| n)
             .sum()
     };
-    let before = refresh_answers(&replica.metrics).await?;
+    let before = answers(&replica.metrics, "/auth/refresh").await?;
     let url = format!("http://{}/auth/refresh", replica.server.addr);
     let r = tokio::task::spawn_blocking(move || {
         crate::wrk::run_request(&url, conns, d, None, Some(MADE_UP_REFRESH))
     })
     .await??;
-    let after = refresh_answers(&replica.metrics).await?;
+    let after = answers(&replica.metrics, "/auth/refresh").await?;
     let all = |a: &[(String, f64)]| a.iter().map(|(_, n)| n).sum::<f64>();
     let unauthorized = count(&after, "401") - count(&before, "401");
     let total = all(&after) - all(&before);
@@ -321,6 +323,16 @@ async fn refresh_load(replica: &Replica, conns: usize, d: Duration) -> anyhow::R
         "/auth/refresh: {unauthorized} of {total} answers were 401 (the others refused?): {after:?}"
     );
     Ok(r)
+}
+
+/// `route`'s answers so far on each replica.
+async fn served(replicas: &[Replica], route: &str) -> anyhow::Result<Vec<f64>> {
+    let mut counts = Vec::new();
+    for replica in replicas {
+        let a = answers(&replica.metrics, route).await?;
+        counts.push(a.iter().map(|(_, n)| n).sum());
+    }
+    Ok(counts)
 }
 
 struct Replica {
@@ -402,6 +414,8 @@ pub async fn run(setup: &Setup<'_>, tools: &Tools) -> anyhow::Result<String> {
     let (mut shared, mut local) = (Store::default(), Store::default());
     let (mut p50_cost, mut mean_cost) = (Series::default(), Series::default());
     let mut hashing = 0;
+    // The share of `/users/me` each replica answered through nginx with 3, in %.
+    let mut spread: [Series; 3] = Default::default();
 
     for run in 0..setup.runs {
         eprintln!("replicas: run {}/{}", run + 1, setup.runs);
@@ -454,8 +468,22 @@ pub async fn run(setup: &Setup<'_>, tools: &Tools) -> anyhow::Result<String> {
                 .collect::<Result<_, _>>()?;
             for (column, count) in [(1, 1), (2, 3)] {
                 let (nginx, addr, _dir) = start_nginx(tools, &shipped, &ports[..count]).await?;
+                let before = served(&replicas, OURS.me).await?;
                 for (i, conns) in ME_CONNECTIONS.into_iter().enumerate() {
                     me[column][i].push(throughput(&addr, OURS.me, conns, d, Some(&access)).await?);
+                }
+                let after = served(&replicas, OURS.me).await?;
+                let counts: Vec<f64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+                let total: f64 = counts.iter().sum();
+                ensure!(total > 0.0, "no /users/me reached the replicas");
+                for (i, n) in counts.iter().enumerate() {
+                    ensure!(
+                        i < count || *n == 0.0,
+                        "replica {i} answered /users/me outside nginx's configuration"
+                    );
+                    if count == 3 {
+                        spread[i].push(100.0 * n / total);
+                    }
                 }
                 let s = login_load(&addr, &OURS, LOGIN_CONNECTIONS, Instant::now() + d).await?;
                 ensure!(s.errors == 0, "login errors: {}", s.errors);
@@ -518,10 +546,16 @@ pub async fn run(setup: &Setup<'_>, tools: &Tools) -> anyhow::Result<String> {
         ));
     }
     s.push_str(&format!(
-        "| `POST /auth/login` flood ({LOGIN_CONNECTIONS} connections, valid accounts) | - | {} | {} | {} |\n\n",
+        "| `POST /auth/login` flood ({LOGIN_CONNECTIONS} connections, valid accounts) | - | {} | {} | {} |\n",
         logins[0].cell("logins/s", 1),
         logins[1].cell("logins/s", 1),
         ratio(&logins[1].rps, &logins[0].rps)
+    ));
+    s.push_str(&format!(
+        "| share of `/users/me` each replica answered through nginx with 3 (its /metrics) | | | {} % / {} % / {} % | |\n\n",
+        spread[0].fmt(0),
+        spread[1].fmt(0),
+        spread[2].fmt(0)
     ));
     s.push_str("What Redis costs a rate-limited request: `POST /auth/refresh` with a made-up token (401 once the per-IP GCRA check let it through; nothing refused, per the replica's /metrics), straight to one replica, with the shared store (the run's Redis on loopback) and with the in-process one (REDIS_URL on a closed port; /ready said `\"redis\":\"fallback\"`). Differences are per run, then the median.\n\n");
     s.push_str("| `POST /auth/refresh`, one replica | Redis (shared) | in-process (fallback) | Redis costs |\n|---|---|---|---|\n");
