@@ -20,7 +20,9 @@
 //!
 //! Replicas run as in tests/cli/replicas.rs: migrations first (the binary's `migrate`), then
 //! JWT_SECRET, DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, TRUSTED_PROXIES=127.0.0.1 (nginx),
-//! LOG_FORMAT=json, RUST_LOG=error, and the load scenarios' lifted per-client limits.
+//! LOG_FORMAT=json, RUST_LOG=error, and the load scenarios' lifted per-client limits; and
+//! METRICS_ADDR, whose /metrics are how the run checks which replica answered what (so the
+//! replicas pay for the metrics middleware, which the single-server scenarios do not turn on).
 //!
 //! Needs nginx, redis-server and wrk (skipped with the reason otherwise) and PostgreSQL.
 
@@ -532,7 +534,7 @@ pub async fn run(setup: &Setup<'_>, tools: &Tools) -> anyhow::Result<String> {
         d.as_secs()
     );
     s.push_str(&format!(
-        "{cores} cores for everything: nginx (the project's `deploy/nginx.conf`, `worker_processes auto`), the replicas, Redis, PostgreSQL and the load generator share them, so 3 replicas add processes (and hashing threads: {hashing} per replica, MAX_CONCURRENT_HASHES's default), not cores. Load average (1 min) when the scenario began: {load_before}. `--replicas` runs this section alone.\n\n"
+        "{cores} cores for everything: nginx (the project's `deploy/nginx.conf`, `worker_processes auto`), the replicas, Redis, PostgreSQL and the load generator share them, so 3 replicas add processes (and hashing threads: {hashing} per replica, MAX_CONCURRENT_HASHES's default), not cores. Every replica runs with METRICS_ADDR set (its /metrics check the answers). Load average (1 min) when the scenario began: {load_before}. `--replicas` runs this section alone.\n\n"
     ));
     s.push_str("| scenario | one replica, straight (no nginx) | nginx, 1 replica | nginx, 3 replicas | 3 / 1 behind nginx |\n|---|---|---|---|---|\n");
     let ratio = |a: &Series, b: &Series| format!("{:.2}x", a.median() / b.median());
