@@ -119,11 +119,7 @@ fn describe((db, features): &Config) -> String {
 }
 
 /// `config` generated under `work` (with the template's current lock as its Cargo.lock).
-fn render(
-    template: &Template,
-    work: &Path,
-    config: &Config,
-) -> anyhow::Result<std::path::PathBuf> {
+fn render(template: &Template, work: &Path, config: &Config) -> anyhow::Result<std::path::PathBuf> {
     let (db, [docs, email, redis]) = *config;
     let dir = work.join(describe(config).replace([' ', '='], "-"));
     let answers = Answers {
@@ -152,7 +148,12 @@ fn render(
 fn split(lock: &str) -> anyhow::Result<(String, Vec<String>)> {
     let mut parts = lock.split("\n[[package]]\n");
     // Cargo's own layout: the preamble, then one blank line before each entry.
-    let head = parts.next().context("empty lock file")?.trim_end().to_string() + "\n";
+    let head = parts
+        .next()
+        .context("empty lock file")?
+        .trim_end()
+        .to_string()
+        + "\n";
     let entries = parts
         .map(|p| format!("\n[[package]]\n{}\n", p.trim_end()))
         .collect();
@@ -255,7 +256,10 @@ fn decide(entry: &str, combos: &BTreeSet<[bool; N]>, order: &[usize]) -> String 
     }
     if !without.is_empty() {
         let text = decide(entry, &without, rest);
-        out.push_str(&format!("{{% unless {} %}}{text}{{% endunless %}}", FEATURES[k]));
+        out.push_str(&format!(
+            "{{% unless {} %}}{text}{{% endunless %}}",
+            FEATURES[k]
+        ));
     }
     out
 }
