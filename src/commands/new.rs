@@ -130,7 +130,7 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
     if answers.redis {
         writeln!(
             out,
-            "  REDIS_URL        in .env names the Redis server the replicas share (rate limits,\n                   lockouts, revocation): cargo run and cargo test need it"
+            "  REDIS_URL        in .env names the Redis server the replicas share (rate limits,\n                   lockouts, revocation); cargo test needs REDIS_URL too, and redis-server on PATH"
         )?;
     }
     if answers.docs && generated.wrote_dotenv {
