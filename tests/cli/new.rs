@@ -84,11 +84,17 @@ fn every_database_renders_with_docs_on_and_off_and_several_locales() {
             // Issue #13: Redis and its files only with the answer on.
             let redis = docs != "--docs";
             assert_eq!(cargo.contains("\nredis = {"), redis, "{name}: redis deps");
-            if !redis {
-                let shared: Vec<&String> = files
-                    .keys()
-                    .filter(|p| p.starts_with("src/shared/") || *p == "tests/replicas.rs")
-                    .collect();
+            let shared: Vec<&String> = files
+                .keys()
+                .filter(|p| {
+                    p.starts_with("src/shared/")
+                        || *p == "tests/replicas.rs"
+                        || *p == "deploy/nginx.conf"
+                })
+                .collect();
+            if redis {
+                assert_eq!(shared.len(), 6, "{name}: {shared:?} with Redis");
+            } else {
                 assert!(shared.is_empty(), "{name}: {shared:?} without Redis");
             }
             let locales: Vec<&str> = files
