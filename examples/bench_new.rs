@@ -19,13 +19,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ANSWERS: [(&str, &str); 6] = [
+const ANSWERS: [(&str, &str); 7] = [
     ("database", "postgres"),
     ("cors_origins", "https://app.example.com"),
     ("locales", "en,fr,de"),
     ("default_locale", "en"),
     ("docs", "true"),
     ("email", "true"),
+    ("redis", "false"),
 ];
 
 /// One measured process: wall time and peak resident memory.
@@ -204,6 +205,7 @@ fn starter_new(bin: &Path, out: &Path, git: bool) -> Command {
         "en",
         "--docs",
         "--email",
+        "--no-redis",
         "-o",
     ])
     .arg(out.join("bench-api"));

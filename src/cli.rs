@@ -105,6 +105,16 @@ pub struct VerifyFlags {
     )]
     pub database_url: Option<String>,
 
+    /// A Redis server for a project with the Redis answer on (its tests' REDIS_URL); they use
+    /// keys of their own there and never flush it.
+    #[arg(
+        long,
+        env = "STARTER_REDIS_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
+
     /// The build cache shared by every verified project [default:
     /// ~/.cache/rust-api-starter/target]
     #[arg(
@@ -182,8 +192,17 @@ pub struct MatrixArgs {
     #[arg(long)]
     pub no_email: bool,
 
-    /// Every combination of docs and emails for each database (12 builds), not the default
-    /// six that cover each database, each answer and each pair of answers.
+    /// Only configurations with Redis, in every combination of the other answers.
+    #[arg(long, conflicts_with = "no_redis")]
+    pub redis: bool,
+
+    /// Only configurations without Redis.
+    #[arg(long)]
+    pub no_redis: bool,
+
+    /// Every combination of docs, emails and Redis for each database (24 builds), not the
+    /// default seven that cover each database, each answer and the pairs of answers (see
+    /// docs/verify.md).
     #[arg(long)]
     pub all_combinations: bool,
 
@@ -208,6 +227,15 @@ pub struct MatrixArgs {
         hide_env_values = true
     )]
     pub mysql_url: Option<String>,
+
+    /// Redis server for the configurations with Redis (see `starter verify`).
+    #[arg(
+        long,
+        env = "STARTER_REDIS_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
 
     /// The build cache shared by every configuration [default:
     /// ~/.cache/rust-api-starter/target]

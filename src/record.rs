@@ -47,7 +47,8 @@ impl ProjectRecord {
     }
 
     /// Reads a record, also one written before a question existed: that question takes the
-    /// answer its absence stands for (`email`: false, as those projects had no account emails).
+    /// answer its absence stands for (`email`: false, as those projects had no account emails;
+    /// `redis`: false, as they kept their limits in the process).
     pub fn from_toml(text: &str) -> Result<Self, String> {
         let stored: StoredRecord = toml::from_str(text).map_err(|e| e.to_string())?;
         Ok(ProjectRecord {
@@ -112,13 +113,18 @@ docs = true
 
     #[test]
     fn a_record_written_before_the_email_question_reads_as_email_off() {
-        assert_eq!(assumed_answers(RECORD_BEFORE_EMAIL), [("email", "false")]);
+        assert_eq!(
+            assumed_answers(RECORD_BEFORE_EMAIL),
+            [("email", "false"), ("redis", "false")]
+        );
         let record = ProjectRecord::from_toml(RECORD_BEFORE_EMAIL).unwrap();
         assert!(!record.answers.email);
+        assert!(!record.answers.redis);
         assert!(record.answers.docs);
         // Written again, the record says so explicitly.
         let again = record.to_toml().unwrap();
         assert!(again.contains("\nemail = false\n"), "{again}");
+        assert!(again.contains("\nredis = false\n"), "{again}");
         assert_eq!(ProjectRecord::from_toml(&again).unwrap(), record);
         assert_eq!(assumed_answers(&again), []);
     }
@@ -127,6 +133,25 @@ docs = true
     fn a_recorded_email_answer_is_kept() {
         let text = RECORD_BEFORE_EMAIL.replace("docs = true\n", "docs = true\nemail = true\n");
         assert!(ProjectRecord::from_toml(&text).unwrap().answers.email);
+    }
+
+    /// Issue #13: a record written after the `email` question and before the `redis` one reads
+    /// as redis = false (those projects kept their limits and revocations in the process).
+    #[test]
+    fn a_record_written_before_the_redis_question_reads_as_redis_off() {
+        let text = RECORD_BEFORE_EMAIL.replace("docs = true\n", "docs = true\nemail = true\n");
+        assert_eq!(assumed_answers(&text), [("redis", "false")]);
+        let record = ProjectRecord::from_toml(&text).unwrap();
+        assert!(record.answers.email);
+        assert!(!record.answers.redis);
+        let again = record.to_toml().unwrap();
+        assert!(again.contains("\nredis = false\n"), "{again}");
+        assert_eq!(assumed_answers(&again), []);
+        // A recorded answer is kept, and one that is not a boolean refused.
+        let text = again.replace("redis = false\n", "redis = true\n");
+        assert!(ProjectRecord::from_toml(&text).unwrap().answers.redis);
+        let text = again.replace("redis = false\n", "redis = \"yes\"\n");
+        assert!(ProjectRecord::from_toml(&text).is_err());
     }
 
     #[test]

@@ -22,19 +22,23 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
         (_, true) => Some(vec![false]),
         _ => None,
     };
-    let (docs, email) = (
+    let (docs, email, redis) = (
         pinned(args.docs, args.no_docs),
         pinned(args.email, args.no_email),
+        pinned(args.redis, args.no_redis),
     );
     // A pinned answer leaves few enough combinations to verify them all.
-    let selection = if args.all_combinations || docs.is_some() || email.is_some() {
+    let selection = if args.all_combinations || docs.is_some() || email.is_some() || redis.is_some()
+    {
         matrix::Selection::Product {
             docs: docs.unwrap_or(vec![true, false]),
             email: email.unwrap_or(vec![true, false]),
+            redis: redis.unwrap_or(vec![true, false]),
         }
     } else {
         matrix::Selection::Covering
     };
+    let configurations = matrix::configurations(&databases, &selection, &locales);
     let mut missing = Vec::new();
     if databases.contains(&Database::Postgres) && args.postgres_url.is_none() {
         missing
@@ -43,10 +47,25 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
     if databases.contains(&Database::Mysql) && args.mysql_url.is_none() {
         missing.push("--mysql-url URL (or STARTER_MYSQL_URL) for the mysql configurations");
     }
+    let database_missing = !missing.is_empty();
+    let has_redis = |c: &[matrix::Configuration]| c.iter().any(|c| c.answers.redis);
+    if has_redis(&configurations) && args.redis_url.is_none() {
+        missing.push("--redis-url URL (or STARTER_REDIS_URL) for the redis configurations");
+    }
     if !missing.is_empty() {
+        // SQLite alone needs no server but Redis, and the default selection has no SQLite
+        // configuration with Redis.
+        let sqlite = matrix::configurations(&[Database::Sqlite], &selection, &locales);
+        let narrow = if args.redis_url.is_some() || !has_redis(&sqlite) {
+            "--db sqlite"
+        } else if database_missing {
+            "--db sqlite --no-redis"
+        } else {
+            "--no-redis"
+        };
         return Err(InputError::new(
-            format!("no database server named: {}", missing.join("; ")),
-            "pass the URLs, or narrow the matrix with --db sqlite",
+            format!("no server named: {}", missing.join("; ")),
+            format!("pass the URLs, or narrow the matrix with {narrow}"),
         )
         .into());
     }
@@ -61,10 +80,12 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
             verify::database::check_url(db, url)?;
         }
     }
+    if let Some(url) = &args.redis_url {
+        verify::redis::check_url(url)?;
+    }
     let root = tempfile::Builder::new()
         .prefix("starter-matrix-")
         .tempdir()?;
-    let configurations = matrix::configurations(&databases, &selection, &locales);
     let options = matrix::MatrixOptions {
         root: root.path(),
         target_dir: args
@@ -74,6 +95,7 @@ pub fn run(args: MatrixArgs) -> anyhow::Result<()> {
             .unwrap_or_else(starter::dirs::default_target_dir),
         postgres_url: args.postgres_url.clone(),
         mysql_url: args.mysql_url.clone(),
+        redis_url: args.redis_url.clone(),
         quiet: args.quiet,
         smtp_python: args.smtp_python.clone(),
     };

@@ -88,7 +88,7 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
     let dir = generated.target.display();
     writeln!(
         out,
-        "Created {} in {dir}: {} files, {} database, locales {} (default {}), API docs {}, account emails {}.",
+        "Created {} in {dir}: {} files, {} database, locales {} (default {}), API docs {}, account emails {}, Redis {}.",
         answers.name,
         generated.files.len(),
         answers.database,
@@ -96,6 +96,7 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
         answers.default_locale,
         on_off(answers.docs),
         on_off(answers.email),
+        on_off(answers.redis),
     )?;
     if !answers.cors_origins.is_empty() {
         writeln!(out, "CORS allows: {}", answers.cors_origins.join(", "))?;
@@ -125,6 +126,12 @@ fn print_summary(generated: &generate::Generated, answers: &Answers) -> anyhow::
             out,
             "  cargo run        # needs the {db} server named by DATABASE_URL in .env"
         )?,
+    }
+    if answers.redis {
+        writeln!(
+            out,
+            "  REDIS_URL        in .env names the Redis server the replicas share (rate limits,\n                   lockouts, revocation); cargo test needs REDIS_URL too, and redis-server on PATH"
+        )?;
     }
     if answers.docs && generated.wrote_dotenv {
         writeln!(

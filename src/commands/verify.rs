@@ -9,6 +9,7 @@ fn verify_options(dir: &Path, flags: &VerifyFlags, label: String) -> VerifyOptio
     VerifyOptions {
         dir: dir.to_path_buf(),
         database_url: flags.database_url.clone(),
+        redis_url: flags.redis_url.clone(),
         target_dir: flags
             .target_dir
             .clone()

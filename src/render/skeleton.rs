@@ -268,6 +268,18 @@ mod tests {
     use crate::render::tests::vars;
     use crate::template::Template;
 
+    /// Every combination of the boolean answers: docs, email, redis.
+    const FEATURE_COMBINATIONS: [(bool, bool, bool); 8] = [
+        (true, true, false),
+        (true, false, false),
+        (false, true, false),
+        (false, false, false),
+        (true, true, true),
+        (true, false, true),
+        (false, true, true),
+        (false, false, true),
+    ];
+
     /// What the fast path gives, checked to be there.
     fn fast(parser: &liquid::Parser, globals: &liquid::Object, text: &str) -> String {
         render(parser, globals, text).expect("the skeleton path applies")
@@ -311,17 +323,18 @@ mod tests {
         assert!(segments(&Skeleton::of(&samples[3]).unwrap().source).is_some());
         assert!(segments(&Skeleton::of(&samples[4]).unwrap().source).is_none());
         for db in ["sqlite", "postgres", "mysql"] {
-            for (docs, email) in [(true, true), (true, false), (false, true), (false, false)] {
+            for (docs, email, redis) in FEATURE_COMBINATIONS {
                 let mut v = vars(db);
                 v.insert("docs".into(), Value::Bool(docs));
                 v.insert("email".into(), Value::Bool(email));
+                v.insert("redis".into(), Value::Bool(redis));
                 v.insert("project-name".into(), Value::Str("my-api".into()));
                 let globals = liquid_globals(&v);
                 for text in &samples {
                     assert!(Skeleton::of(text).is_some());
                     let direct = parser.parse(text).unwrap().render(&globals).unwrap();
                     let fast = fast(&parser, &globals, text);
-                    assert_eq!(fast, direct, "{db} docs {docs} email {email}");
+                    assert_eq!(fast, direct, "{db} docs {docs} email {email} redis {redis}");
                 }
             }
         }
@@ -334,10 +347,11 @@ mod tests {
         let template = Template::embedded().unwrap();
         let mut checked = 0;
         for db in ["sqlite", "postgres", "mysql"] {
-            for (docs, email) in [(true, true), (true, false), (false, true), (false, false)] {
+            for (docs, email, redis) in FEATURE_COMBINATIONS {
                 let mut v = vars(db);
                 v.insert("docs".into(), Value::Bool(docs));
                 v.insert("email".into(), Value::Bool(email));
+                v.insert("redis".into(), Value::Bool(redis));
                 v.insert(
                     "cors_origins".into(),
                     Value::Str("https://a.example".into()),
@@ -356,7 +370,7 @@ mod tests {
                     let fast = fast(&parser, &globals, text);
                     assert_eq!(
                         fast, direct,
-                        "{} ({db}, docs {docs}, email {email})",
+                        "{} ({db}, docs {docs}, email {email}, redis {redis})",
                         file.path
                     );
                     checked += 1;

@@ -24,6 +24,8 @@ pub struct CargoRun<'a> {
     pub dir: &'a Path,
     pub target_dir: &'a Path,
     pub database_url: Option<&'a str>,
+    /// REDIS_URL for a project with the Redis answer on.
+    pub redis_url: Option<&'a str>,
     pub total_crates: Option<usize>,
     pub label: &'a str,
     /// Named to the tests, which must then run their SMTP tests (see `smtp`).
@@ -68,6 +70,10 @@ impl CargoRun<'_> {
         match self.database_url {
             Some(url) => cmd.env("DATABASE_URL", url),
             None => cmd.env_remove("DATABASE_URL"),
+        };
+        match self.redis_url {
+            Some(url) => cmd.env("REDIS_URL", url),
+            None => cmd.env_remove("REDIS_URL"),
         };
         // Otherwise the tests see the caller's environment (their own default is
         // /usr/bin/python3 when it has aiosmtpd, and a skip that says so when none has).

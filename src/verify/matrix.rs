@@ -1,6 +1,6 @@
-//! `starter matrix`: the configurations (database x docs x account emails, one locale set)
-//! generated under one root, verified with one shared build cache, reported as a table and as
-//! JUnit XML. The full product is 12 builds; by default six cover what can break (see
+//! `starter matrix`: the configurations (database x docs x account emails x Redis, one locale
+//! set) generated under one root, verified with one shared build cache, reported as a table and
+//! as JUnit XML. The full product is 24 builds; by default seven cover what can break (see
 //! `Selection::Covering` and docs/verify.md).
 
 use std::path::{Path, PathBuf};
@@ -23,21 +23,37 @@ pub struct Configuration {
 pub struct Features {
     pub docs: bool,
     pub email: bool,
+    pub redis: bool,
 }
 
-/// Which combinations of docs and account emails each database is verified with.
+impl Features {
+    /// What most projects are: docs and emails on, no Redis.
+    pub const DEFAULT: Features = Features {
+        docs: true,
+        email: true,
+        redis: false,
+    };
+}
+
+/// Which combinations of docs, account emails and Redis each database is verified with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Six builds for three databases: each database in the default configuration (docs and
-    /// emails on, what most projects are), plus one variant per database, the three variants
-    /// together covering the other three docs x email pairs. So each database is verified
-    /// with emails on, each answer both ways, and each pair of answers in all four
-    /// combinations: sqlite without either, postgres with emails but no docs (the email
-    /// handlers without their OpenAPI annotations), mysql with docs but no emails (the
-    /// OpenAPI document without the email endpoints).
+    /// Seven builds for three databases: each database in the default configuration (docs
+    /// and emails on, no Redis: what most projects are), plus sqlite with neither docs nor
+    /// emails, postgres with emails and Redis but no docs (the email handlers without their
+    /// OpenAPI annotations), mysql with docs but no emails (the OpenAPI document without the
+    /// email endpoints) and mysql with docs, emails and Redis. So each database is verified
+    /// with emails on, each answer both ways, each docs x email pair and each docs x Redis
+    /// pair, and Redis on with PostgreSQL and MySQL (not SQLite), both times with emails on:
+    /// of docs, emails and Redis, Redis without emails is the one pair of values never built
+    /// (docs/verify.md lists the database pairs left out too).
     Covering,
     /// Every combination of the listed values, for each database.
-    Product { docs: Vec<bool>, email: Vec<bool> },
+    Product {
+        docs: Vec<bool>,
+        email: Vec<bool>,
+        redis: Vec<bool>,
+    },
 }
 
 impl Selection {
@@ -45,41 +61,53 @@ impl Selection {
     fn for_database(&self, db: Database) -> Vec<Features> {
         match self {
             Selection::Covering => {
-                let variant = match db {
-                    Database::Sqlite => Features {
+                let variants: &[Features] = match db {
+                    Database::Sqlite => &[Features {
                         docs: false,
                         email: false,
-                    },
-                    Database::Postgres => Features {
+                        redis: false,
+                    }],
+                    Database::Postgres => &[Features {
                         docs: false,
                         email: true,
-                    },
-                    Database::Mysql => Features {
-                        docs: true,
-                        email: false,
-                    },
+                        redis: true,
+                    }],
+                    Database::Mysql => &[
+                        Features {
+                            docs: true,
+                            email: false,
+                            redis: false,
+                        },
+                        Features {
+                            docs: true,
+                            email: true,
+                            redis: true,
+                        },
+                    ],
                 };
-                vec![
-                    Features {
-                        docs: true,
-                        email: true,
-                    },
-                    variant,
-                ]
+                std::iter::once(Features::DEFAULT)
+                    .chain(variants.iter().copied())
+                    .collect()
             }
-            Selection::Product { docs, email } => {
-                // On before off: the default configuration first.
-                let ordered = |values: &[bool]| {
-                    [true, false]
+            Selection::Product { docs, email, redis } => {
+                // The default value first (on for docs and emails, off for Redis), so the
+                // default configuration comes first.
+                let ordered = |values: &[bool], default: bool| {
+                    [default, !default]
                         .into_iter()
                         .filter(|v| values.contains(v))
                         .collect::<Vec<_>>()
                 };
-                let emails = ordered(email);
-                ordered(docs)
-                    .into_iter()
-                    .flat_map(|docs| emails.iter().map(move |&email| Features { docs, email }))
-                    .collect()
+                let (docs, email) = (ordered(docs, true), ordered(email, true));
+                let mut out = Vec::new();
+                for redis in ordered(redis, false) {
+                    for &docs in &docs {
+                        for &email in &email {
+                            out.push(Features { docs, email, redis });
+                        }
+                    }
+                }
+                out
             }
         }
     }
@@ -109,10 +137,12 @@ pub fn configurations(
 }
 
 fn configuration(db: Database, features: Features, locales: &[String]) -> Configuration {
+    // Without Redis, the labels are those from before the Redis question.
     let label = format!(
-        "{db}-{}-{}",
+        "{db}-{}-{}{}",
         if features.docs { "docs" } else { "nodocs" },
-        if features.email { "email" } else { "noemail" }
+        if features.email { "email" } else { "noemail" },
+        if features.redis { "-redis" } else { "" }
     );
     Configuration {
         answers: Answers {
@@ -123,7 +153,7 @@ fn configuration(db: Database, features: Features, locales: &[String]) -> Config
             default_locale: locales.first().cloned().unwrap_or_else(|| "en".into()),
             docs: features.docs,
             email: features.email,
-            redis: false,
+            redis: features.redis,
             extra: Default::default(),
         },
         label,
@@ -148,6 +178,8 @@ pub struct MatrixOptions<'a> {
     pub target_dir: PathBuf,
     pub postgres_url: Option<String>,
     pub mysql_url: Option<String>,
+    /// For the configurations with Redis (their tests' REDIS_URL).
+    pub redis_url: Option<String>,
     pub quiet: bool,
     pub smtp_python: Option<PathBuf>,
 }
@@ -178,6 +210,11 @@ pub async fn run(
                         Database::Postgres => options.postgres_url.clone(),
                         Database::Mysql => options.mysql_url.clone(),
                     },
+                    redis_url: if configuration.answers.redis {
+                        options.redis_url.clone()
+                    } else {
+                        None
+                    },
                     target_dir: options.target_dir.clone(),
                     quiet: options.quiet,
                     label: configuration.label.clone(),
@@ -204,7 +241,7 @@ pub async fn run(
 
 pub fn table(entries: &[MatrixEntry]) -> String {
     let mut s = format!(
-        "{:<24} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
+        "{:<29} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
         "configuration", "result", "fmt", "clippy", "build", "test", "tests", "failure"
     );
     for e in entries {
@@ -247,7 +284,7 @@ pub fn table(entries: &[MatrixEntry]) -> String {
             ),
         };
         s.push_str(&format!(
-            "{:<24} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
+            "{:<29} {:<7} {:>8} {:>8} {:>8} {:>8} {:>7}  {}\n",
             e.configuration.label,
             if e.ok() { "ok" } else { "FAILED" },
             cells[0],
@@ -349,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn the_default_selection_covers_every_database_answer_and_pair_in_six_builds() {
+    fn the_default_selection_covers_every_database_answer_and_pair_in_seven_builds() {
         let c = configurations(&Database::ALL, &Selection::Covering, &["en".into()]);
         assert_eq!(
             labels(&c),
@@ -358,42 +395,57 @@ mod tests {
                 "postgres-docs-email",
                 "mysql-docs-email",
                 "sqlite-nodocs-noemail",
-                "postgres-nodocs-email",
+                "postgres-nodocs-email-redis",
                 "mysql-docs-noemail",
+                "mysql-docs-email-redis",
             ]
         );
         // Checked from the answers, not the labels.
-        let has = |db: Option<Database>, docs: Option<bool>, email: Option<bool>| {
-            c.iter().any(|c| {
-                db.is_none_or(|d| c.answers.database == d)
-                    && docs.is_none_or(|d| c.answers.docs == d)
-                    && email.is_none_or(|e| c.answers.email == e)
-            })
+        let has = |db: Option<Database>, f: &dyn Fn(&Answers) -> bool| {
+            c.iter()
+                .any(|c| db.is_none_or(|d| c.answers.database == d) && f(&c.answers))
         };
         for db in Database::ALL {
-            assert!(has(Some(db), Some(true), Some(true)), "{db}: the default");
-            assert!(has(Some(db), None, Some(true)), "{db} with emails");
+            assert!(
+                has(Some(db), &|a| a.docs && a.email && !a.redis),
+                "{db}: the default"
+            );
+            assert!(has(Some(db), &|a| a.email), "{db} with emails");
         }
-        for docs in [true, false] {
-            for email in [true, false] {
+        // Redis with both server databases, with emails on (the one pair left out is Redis
+        // with emails off).
+        for db in [Database::Postgres, Database::Mysql] {
+            assert!(has(Some(db), &|a| a.redis && a.email), "{db} with Redis");
+        }
+        assert!(!has(None, &|a| a.redis && !a.email));
+        for x in [true, false] {
+            for y in [true, false] {
                 assert!(
-                    has(None, Some(docs), Some(email)),
-                    "docs {docs} email {email}"
+                    has(None, &|a| a.docs == x && a.email == y),
+                    "docs {x} email {y}"
+                );
+                assert!(
+                    has(None, &|a| a.docs == x && a.redis == y),
+                    "docs {x} redis {y}"
                 );
             }
         }
         for on in [true, false] {
             // Each answer both ways on more than one database.
-            let dbs = |f: &dyn Fn(&Configuration) -> bool| {
+            let dbs = |f: &dyn Fn(&Answers) -> bool| {
                 c.iter()
-                    .filter(|c| f(c))
+                    .filter(|c| f(&c.answers))
                     .map(|c| c.answers.database)
                     .collect::<std::collections::HashSet<_>>()
                     .len()
             };
-            assert!(dbs(&|c| c.answers.docs == on) >= 2, "docs {on}");
-            assert!(dbs(&|c| c.answers.email == on) >= 2, "email {on}");
+            assert!(dbs(&|a| a.docs == on) >= 2, "docs {on}");
+            assert!(dbs(&|a| a.email == on) >= 2, "email {on}");
+            assert!(dbs(&|a| a.redis == on) >= 2, "redis {on}");
         }
+        // Each configuration once, under a name of its own.
+        let distinct: std::collections::BTreeSet<&str> = labels(&c).into_iter().collect();
+        assert_eq!(distinct.len(), c.len());
     }
 
     #[test]
@@ -403,6 +455,7 @@ mod tests {
             &Selection::Product {
                 docs: vec![true, false],
                 email: vec![false],
+                redis: vec![false],
             },
             &["en".into()],
         );
@@ -410,21 +463,51 @@ mod tests {
             labels(&c),
             ["postgres-docs-noemail", "postgres-nodocs-noemail"]
         );
+        let c = configurations(
+            &[Database::Sqlite],
+            &Selection::Product {
+                docs: vec![true],
+                email: vec![true, false],
+                redis: vec![true, false],
+            },
+            &["en".into()],
+        );
+        assert_eq!(
+            labels(&c),
+            [
+                "sqlite-docs-email",
+                "sqlite-docs-noemail",
+                "sqlite-docs-email-redis",
+                "sqlite-docs-noemail-redis",
+            ]
+        );
+        assert!(
+            c.iter()
+                .all(|c| c.answers.redis == c.label.ends_with("-redis"))
+        );
         let all = configurations(
             &Database::ALL,
             &Selection::Product {
                 docs: vec![false, true],
                 email: vec![false, true],
+                redis: vec![true, false],
             },
             &["en".into()],
         );
-        assert_eq!(all.len(), 12);
+        assert_eq!(all.len(), 24);
         assert_eq!(all[0].label, "sqlite-docs-email");
         let distinct: std::collections::BTreeSet<&str> = labels(&all).into_iter().collect();
-        assert_eq!(distinct.len(), 12);
+        assert_eq!(distinct.len(), 24);
         // Only the chosen databases, the default first.
         let c = configurations(&[Database::Mysql], &Selection::Covering, &["en".into()]);
-        assert_eq!(labels(&c), ["mysql-docs-email", "mysql-docs-noemail"]);
+        assert_eq!(
+            labels(&c),
+            [
+                "mysql-docs-email",
+                "mysql-docs-noemail",
+                "mysql-docs-email-redis"
+            ]
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! `starter verify`: a generated project passes fmt, clippy -D warnings, build and its own
 //! security suite. A PostgreSQL or MySQL project's tests get the server named by
 //! `--database-url` as DATABASE_URL; each test creates a database of its own there and drops it.
+//! A project with the Redis answer on gets the server named by `--redis-url` as REDIS_URL.
 
 pub mod cargo;
 pub mod database;
 pub mod matrix;
 pub mod progress;
+pub mod redis;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -161,6 +163,8 @@ impl VerifyError {
 pub struct VerifyOptions {
     pub dir: PathBuf,
     pub database_url: Option<String>,
+    /// The Redis server for a project with the Redis answer on.
+    pub redis_url: Option<String>,
     pub target_dir: PathBuf,
     pub quiet: bool,
     /// A short name for progress lines (the configuration in a matrix).
@@ -169,9 +173,9 @@ pub struct VerifyOptions {
     pub smtp_python: Option<PathBuf>,
 }
 
-/// Checks before anything runs: the project record, a server URL where one is needed, and the
-/// SMTP test Python when one is named.
-pub fn prepare(options: &VerifyOptions) -> Result<Database, InputError> {
+/// Checks before anything runs: the project record, the server URLs where they are needed, and
+/// the SMTP test Python when one is named.
+pub fn prepare(options: &VerifyOptions) -> Result<Prepared, InputError> {
     let record = crate::record::read(&options.dir)?;
     if let Some(python) = &options.smtp_python {
         smtp::check_python(python)?;
@@ -193,7 +197,21 @@ pub fn prepare(options: &VerifyOptions) -> Result<Database, InputError> {
             ));
         }
     }
-    Ok(db)
+    let redis = record.answers.redis;
+    match (redis, &options.redis_url) {
+        (false, _) => {}
+        (true, Some(url)) => redis::check_url(url)?,
+        (true, None) => return Err(redis::missing("this project")),
+    }
+    Ok(Prepared { db, redis })
+}
+
+/// What `prepare` read from the project record.
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared {
+    pub db: Database,
+    /// The Redis answer: the tests get REDIS_URL.
+    pub redis: bool,
 }
 
 /// Runs every phase in order, also after a failure.
@@ -201,18 +219,20 @@ pub async fn verify(
     options: &VerifyOptions,
     progress: &Progress,
 ) -> Result<VerifyReport, VerifyError> {
-    let db = prepare(options)?;
+    let Prepared { db, redis } = prepare(options)?;
     let database_url = match db {
         Database::Sqlite => None,
         _ => options.database_url.as_deref(),
     };
-    run_phases(options, db, database_url, progress).await
+    let redis_url = options.redis_url.as_deref().filter(|_| redis);
+    run_phases(options, db, database_url, redis_url, progress).await
 }
 
 async fn run_phases(
     options: &VerifyOptions,
     db: Database,
     database_url: Option<&str>,
+    redis_url: Option<&str>,
     progress: &Progress,
 ) -> Result<VerifyReport, VerifyError> {
     let total_crates = cargo::total_crates(&options.dir).await;
@@ -220,6 +240,7 @@ async fn run_phases(
         dir: &options.dir,
         target_dir: &options.target_dir,
         database_url,
+        redis_url,
         total_crates,
         label: &options.label,
         smtp_python: options.smtp_python.as_deref(),

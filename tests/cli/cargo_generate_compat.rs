@@ -21,8 +21,9 @@ fn cargo_generate_renders_the_same_files_as_starter() {
         return;
     }
     let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("template");
-    // The default configuration, and one with both switches off (`email` is issue #12's).
-    let cases: [(&str, &[&str], &[&str]); 2] = [
+    // The default configuration, one with every switch off (`email` is issue #12's), and one
+    // with Redis on (issue #13), crossed with docs on and emails off.
+    let cases: [(&str, &[&str], &[&str]); 3] = [
         (
             "postgres-docs-email",
             &[
@@ -32,6 +33,7 @@ fn cargo_generate_renders_the_same_files_as_starter() {
                 "default_locale=de",
                 "docs=true",
                 "email=true",
+                "redis=false",
             ],
             &[
                 "--db",
@@ -48,6 +50,7 @@ fn cargo_generate_renders_the_same_files_as_starter() {
                 "de",
                 "--docs",
                 "--email",
+                "--no-redis",
             ],
         ),
         (
@@ -59,6 +62,7 @@ fn cargo_generate_renders_the_same_files_as_starter() {
                 "default_locale=en",
                 "docs=false",
                 "email=false",
+                "redis=false",
             ],
             &[
                 "--db",
@@ -68,6 +72,32 @@ fn cargo_generate_renders_the_same_files_as_starter() {
                 "en",
                 "--no-docs",
                 "--no-email",
+                "--no-redis",
+            ],
+        ),
+        (
+            "sqlite-docs-noemail-redis",
+            &[
+                "database=sqlite",
+                "cors_origins=http://localhost:5173",
+                "locales=en,es",
+                "default_locale=en",
+                "docs=true",
+                "email=false",
+                "redis=true",
+            ],
+            &[
+                "--db",
+                "sqlite",
+                "--cors-origin",
+                "http://localhost:5173",
+                "--locale",
+                "es",
+                "--default-locale",
+                "en",
+                "--docs",
+                "--no-email",
+                "--redis",
             ],
         ),
     ];

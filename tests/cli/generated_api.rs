@@ -29,7 +29,14 @@ pub fn project() -> &'static Project {
         let dir = root.join(PROJECT);
         starter()
             .args([
-                "new", PROJECT, "--no-git", "--db", "sqlite", "--docs", "--email",
+                "new",
+                PROJECT,
+                "--no-git",
+                "--db",
+                "sqlite",
+                "--docs",
+                "--email",
+                "--no-redis",
             ])
             .args([
                 "--no-cors",

@@ -19,6 +19,7 @@ fn generate(root: &Path, db: &str) -> PathBuf {
             db,
             "--docs",
             "--email",
+            "--no-redis",
         ])
         .args(["--locale", "fr", "--locale", "de", "--default-locale", "en"])
         .args(["--cors-origin", "http://localhost:3000", "-o"])
@@ -123,9 +124,80 @@ fn matrix_refuses_to_start_without_the_servers_it_needs() {
     starter()
         .args(["matrix", "--db", "mysql"])
         .env_remove("STARTER_MYSQL_URL")
+        .env_remove("STARTER_REDIS_URL")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--mysql-url"));
+        .stderr(predicate::str::contains("--mysql-url"))
+        // Issue #13: the default selection verifies MySQL with Redis too.
+        .stderr(predicate::str::contains("--redis-url"));
+    // SQLite needs a server only with Redis pinned on.
+    starter()
+        .args(["matrix", "--db", "sqlite", "--redis"])
+        .env_remove("STARTER_REDIS_URL")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--redis-url"))
+        .stderr(predicate::str::contains("--postgres-url").not())
+        .stderr(predicate::str::contains("--no-redis"));
+    starter()
+        .args(["matrix", "--db", "sqlite", "--redis"])
+        .args(["--redis-url", "postgres://u:secret@127.0.0.1/x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a redis:// URL"))
+        .stderr(predicate::str::contains("secret").not());
+}
+
+/// Issue #13: a project with the Redis answer on needs `--redis-url` (its tests' REDIS_URL);
+/// verify refuses without one, or with a URL that is not Redis's, before anything is built.
+#[test]
+fn verify_names_the_redis_url_flag_for_a_redis_project() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gen-redis");
+    starter()
+        .args([
+            "new",
+            "gen-redis",
+            "--no-git",
+            "--yes",
+            "--db",
+            "sqlite",
+            "--redis",
+            "-o",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    let started = std::time::Instant::now();
+    starter()
+        .arg("verify")
+        .arg(&dir)
+        .env_remove("STARTER_REDIS_URL")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no Redis server was named"))
+        .stderr(predicate::str::contains(
+            "--redis-url redis://127.0.0.1:6379",
+        ));
+    starter()
+        .arg("verify")
+        .arg(&dir)
+        .args(["--redis-url", "http://127.0.0.1:6379"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a redis:// URL"));
+    starter()
+        .arg("verify")
+        .arg(&dir)
+        .env("STARTER_REDIS_URL", "mysql://root@127.0.0.1/x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a redis:// URL"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// Issue #12: a Python that cannot run aiosmtpd is refused before anything is built, whether

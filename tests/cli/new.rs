@@ -29,11 +29,17 @@ fn every_database_renders_with_docs_on_and_off_and_several_locales() {
                     "--db",
                     db,
                     docs,
-                    // The emails follow the docs here; `matrix` verifies them crossed.
+                    // The emails follow the docs here, Redis goes against them; `matrix`
+                    // verifies them crossed.
                     if docs == "--docs" {
                         "--email"
                     } else {
                         "--no-email"
+                    },
+                    if docs == "--docs" {
+                        "--no-redis"
+                    } else {
+                        "--redis"
                     },
                     "--locale",
                     "fr",
@@ -75,6 +81,22 @@ fn every_database_renders_with_docs_on_and_off_and_several_locales() {
                 docs == "--docs",
                 "{name}: docs deps"
             );
+            // Issue #13: Redis and its files only with the answer on.
+            let redis = docs != "--docs";
+            assert_eq!(cargo.contains("\nredis = {"), redis, "{name}: redis deps");
+            let shared: Vec<&String> = files
+                .keys()
+                .filter(|p| {
+                    p.starts_with("src/shared/")
+                        || *p == "tests/replicas.rs"
+                        || *p == "deploy/nginx.conf"
+                })
+                .collect();
+            if redis {
+                assert_eq!(shared.len(), 6, "{name}: {shared:?} with Redis");
+            } else {
+                assert!(shared.is_empty(), "{name}: {shared:?} without Redis");
+            }
             let locales: Vec<&str> = files
                 .keys()
                 .filter_map(|p| p.strip_prefix("locales/"))
@@ -99,6 +121,7 @@ fn every_database_renders_with_docs_on_and_off_and_several_locales() {
                 record.contains(&format!("\nemail = {}\n", docs == "--docs")),
                 "{record}"
             );
+            assert!(record.contains(&format!("\nredis = {redis}\n")), "{record}");
             assert!(
                 text(".env.example").contains("https://app.example.com"),
                 "{name}: CORS"
@@ -181,6 +204,7 @@ fn starter_toml_renders_the_same_files_again() {
             "es",
             "--no-docs",
             "--no-email",
+            "--redis",
             "--cors-origin",
             "http://localhost:3000",
         ],
@@ -212,7 +236,7 @@ fn flags_override_the_answers_file() {
     let answers = tmp.path().join("answers.toml");
     std::fs::write(
         &answers,
-        "name = \"from-file\"\ndatabase = \"mysql\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = false\nemail = true\n",
+        "name = \"from-file\"\ndatabase = \"mysql\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = false\nemail = true\nredis = true\n",
     )
     .unwrap();
     let out = tmp.path().join("p");
@@ -228,6 +252,7 @@ fn flags_override_the_answers_file() {
     assert!(record.contains("database = \"sqlite\""), "{record}");
     assert!(record.contains("docs = false"), "{record}");
     assert!(record.contains("\nemail = true\n"), "{record}");
+    assert!(record.contains("\nredis = true\n"), "{record}");
 }
 
 #[test]
@@ -404,9 +429,10 @@ fn without_a_terminal_missing_answers_name_their_flags() {
         .stderr(predicate::str::contains("--locale TAG"))
         .stderr(predicate::str::contains("--docs or --no-docs"))
         .stderr(predicate::str::contains("--email or --no-email"))
+        .stderr(predicate::str::contains("--redis or --no-redis"))
         .stderr(predicate::str::contains("--yes"));
     assert!(entries(tmp.path()).is_empty());
-    // Every answer but the emails: that one is still asked for, not defaulted.
+    // Every answer but the emails and Redis: those are still asked for, not defaulted.
     starter()
         .current_dir(tmp.path())
         .args(["new", "quiet-api", "--no-git", "--db", "mysql", "--no-cors"])
@@ -416,6 +442,7 @@ fn without_a_terminal_missing_answers_name_their_flags() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--email or --no-email"))
+        .stderr(predicate::str::contains("--redis or --no-redis"))
         .stderr(predicate::str::contains("--db").not());
     assert!(entries(tmp.path()).is_empty());
     // All answers given: no terminal needed, no default taken silently.
@@ -432,12 +459,14 @@ fn without_a_terminal_missing_answers_name_their_flags() {
             "en",
             "--no-docs",
             "--no-email",
+            "--no-redis",
         ])
         .write_stdin("")
         .assert()
         .success();
     let record = std::fs::read_to_string(tmp.path().join("quiet-api/starter.toml")).unwrap();
     assert!(record.contains("\nemail = false\n"), "{record}");
+    assert!(record.contains("\nredis = false\n"), "{record}");
 }
 
 #[test]
@@ -571,6 +600,7 @@ fn snapshot_of_the_sqlite_project() {
             "sqlite",
             "--docs",
             "--email",
+            "--no-redis",
             "--locale",
             "fr",
             "--default-locale",
@@ -716,7 +746,7 @@ fn a_define_on_a_builtin_question_is_honoured_as_its_flag() {
         .success()
         .stdout(predicate::str::contains("postgres database"))
         .stdout(predicate::str::contains(
-            "(default fr), API docs off, account emails off.",
+            "(default fr), API docs off, account emails off, Redis off.",
         ));
     let by_flag = tmp.path().join("by-flag");
     starter()
@@ -945,7 +975,7 @@ fn the_email_answer_comes_from_flags_defines_files_and_defaults_and_is_recorded(
             .assert()
             .success()
             .stdout(predicate::str::contains(format!(
-                "account emails {}.",
+                "account emails {}, Redis off.",
                 if *on { "on" } else { "off" }
             )));
         assert!(
@@ -971,7 +1001,7 @@ fn the_email_answer_comes_from_flags_defines_files_and_defaults_and_is_recorded(
     let answers = tmp.path().join("answers.toml");
     std::fs::write(
         &answers,
-        "name = \"mail-file\"\ndatabase = \"sqlite\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = true\nemail = false\n",
+        "name = \"mail-file\"\ndatabase = \"sqlite\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = true\nemail = false\nredis = false\n",
     )
     .unwrap();
     for (name, flags, on) in [
@@ -1114,5 +1144,131 @@ fn the_next_steps_say_where_development_mail_goes() {
             ),
             _ => assert!(!stdout.contains(".eml files"), "{stdout}"),
         }
+    }
+}
+
+/// Issue #13: the `redis` answer, like `email`: its flags, `-d`, an answers file (flags win),
+/// the manifest's default (off) with --yes, the record, the summary and the next steps (REDIS_URL
+/// only with it on); a record written before the question renders its project again with Redis
+/// off; bad or doubled answers are refused with exit code 2.
+#[test]
+fn the_redis_answer_comes_from_flags_defines_files_and_defaults_and_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record = |dir: &std::path::Path| std::fs::read_to_string(dir.join("starter.toml")).unwrap();
+    let cases: &[(&str, &[&str], bool)] = &[
+        ("on", &["--yes", "--redis"], true),
+        ("off", &["--yes", "--no-redis"], false),
+        ("defined-on", &["--yes", "-d", "redis=true"], true),
+        ("defined-off", &["--yes", "-d", "redis=false"], false),
+        // The default is the manifest's: off.
+        ("default", &["--yes"], false),
+        ("last-wins", &["--yes", "--no-redis", "--redis"], true),
+    ];
+    for (name, args, on) in cases {
+        let out = tmp.path().join(name);
+        let assert = starter()
+            .args(["new", "shared-api", "--no-git", "-o"])
+            .arg(&out)
+            .args(*args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "account emails on, Redis {}.",
+                if *on { "on" } else { "off" }
+            )));
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        let next = stdout.split("Next:").nth(1).unwrap_or_default();
+        assert_eq!(next.contains("REDIS_URL"), *on, "{name}: {stdout}");
+        assert!(
+            record(&out).contains(&format!("\nredis = {on}\n")),
+            "{name}: {}",
+            record(&out)
+        );
+        let cargo = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+        assert_eq!(cargo.contains("\nredis = {"), *on, "{name}: {cargo}");
+    }
+    // The flag and -d render the same project, with Redis on and off.
+    for (flag, define) in [("on", "defined-on"), ("off", "defined-off")] {
+        let (flagged, defined) = (tree(&tmp.path().join(flag)), tree(&tmp.path().join(define)));
+        assert_eq!(
+            flagged.keys().collect::<Vec<_>>(),
+            defined.keys().collect::<Vec<_>>()
+        );
+        for path in flagged.keys().filter(|p| *p != ".env") {
+            assert_eq!(flagged[path], defined[path], "{path}");
+        }
+    }
+
+    // An answers file gives it; a flag overrides the file.
+    let answers = tmp.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        "name = \"shared-file\"\ndatabase = \"postgres\"\ncors_origins = []\nlocales = [\"en\"]\ndefault_locale = \"en\"\ndocs = true\nemail = true\nredis = true\n",
+    )
+    .unwrap();
+    for (name, flags, on) in [
+        ("file", &[][..], true),
+        ("file-flag", &["--no-redis"][..], false),
+    ] {
+        let out = tmp.path().join(name);
+        starter()
+            .args(["new", "--no-git", "--answers"])
+            .arg(&answers)
+            .args(flags)
+            .arg("-o")
+            .arg(&out)
+            .write_stdin("")
+            .assert()
+            .success();
+        assert!(
+            record(&out).contains(&format!("\nredis = {on}\n")),
+            "{name}"
+        );
+    }
+    // A project's own starter.toml renders it again with the same answer.
+    let again = tmp.path().join("again");
+    starter()
+        .args(["new", "--no-git", "--answers"])
+        .arg(tmp.path().join("on/starter.toml"))
+        .arg("-o")
+        .arg(&again)
+        .write_stdin("")
+        .assert()
+        .success();
+    assert!(record(&again).contains("\nredis = true\n"));
+
+    // A record written before the question: Redis off, even with --yes, and the same files.
+    let old_record = record(&tmp.path().join("off")).replace("redis = false\n", "");
+    assert!(!old_record.contains("redis ="), "{old_record}");
+    let old = tmp.path().join("old-starter.toml");
+    std::fs::write(&old, &old_record).unwrap();
+    let from_old = tmp.path().join("from-old");
+    starter()
+        .args(["new", "--no-git", "--yes", "--answers"])
+        .arg(&old)
+        .arg("-o")
+        .arg(&from_old)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Redis off."));
+    let (a, b) = (tree(&tmp.path().join("off")), tree(&from_old));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for path in a.keys().filter(|p| *p != ".env") {
+        assert_eq!(a[path], b[path], "{path}");
+    }
+
+    for (args, message) in [
+        (&["-d", "redis=maybe"][..], "`redis` must be true or false"),
+        (&["--redis", "-d", "redis=true"][..], "answered twice"),
+    ] {
+        starter()
+            .current_dir(tmp.path())
+            .args(["new", "bad-shared", "--no-git", "--yes"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message))
+            .stderr(predicate::str::contains("fix:"));
+        assert!(!tmp.path().join("bad-shared").exists());
     }
 }

@@ -68,8 +68,17 @@ fn prompts_in_a_pseudo_terminal_produce_the_answers_typed() {
     pause();
     p.send("n").unwrap();
     p.flush().unwrap();
-    p.exp_string("account emails off").unwrap();
+    // Issue #13: the Redis question comes last, its default (no) shown.
+    p.exp_string("Replicas share rate limits, lockouts and revocation through Redis")
+        .unwrap();
+    p.exp_string("(y/n)").unwrap();
+    p.exp_string("no").unwrap();
+    pause();
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_string("account emails off, Redis on").unwrap();
     p.exp_string("Next:").unwrap();
+    p.exp_string("REDIS_URL").unwrap();
     p.exp_eof().unwrap();
 
     let record = std::fs::read_to_string(out.join("starter.toml")).unwrap();
@@ -80,6 +89,7 @@ fn prompts_in_a_pseudo_terminal_produce_the_answers_typed() {
     );
     assert!(record.contains("docs = false"), "{record}");
     assert!(record.contains("\nemail = false\n"), "{record}");
+    assert!(record.contains("\nredis = true\n"), "{record}");
     let locales: Vec<String> = crate::common::tree(&out)
         .keys()
         .filter(|p| p.starts_with("locales/"))
@@ -156,6 +166,8 @@ fn prompts_read_without_colour_and_keep_what_was_typed() {
     send(&mut p, "n");
     p.exp_string("Account emails").unwrap();
     send(&mut p, "y");
+    p.exp_string("Redis").unwrap();
+    send(&mut p, "n");
     p.exp_string("Next:").unwrap();
     p.exp_eof().unwrap();
     let record = std::fs::read_to_string(tmp.path().join("polish-api/starter.toml")).unwrap();
@@ -165,6 +177,7 @@ fn prompts_read_without_colour_and_keep_what_was_typed() {
     );
     assert!(record.contains("locales = [\"en\", "), "{record}");
     assert!(record.contains("\nemail = true\n"), "{record}");
+    assert!(record.contains("\nredis = false\n"), "{record}");
 }
 
 /// Issue #14: `starter new | tee log` (stdout piped, stdin and stderr a terminal) still asks,
@@ -202,6 +215,7 @@ fn prompts_are_asked_on_the_terminal_when_only_stdout_is_piped() {
         "--no-git",
         "--no-docs",
         "--no-email",
+        "--no-redis",
         "--no-cors",
     ])
     .args(["--locale", "en", "--default-locale", "en", "-o"])

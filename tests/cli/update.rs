@@ -86,13 +86,16 @@ impl Setup {
         std::fs::read_to_string(self.project.join(file)).unwrap()
     }
 
-    /// The project as an older starter wrote it: the same render, a record without `email`,
-    /// committed and recorded as the template's last render.
+    /// The project as an older starter wrote it: the same render, a record without `email`
+    /// (nor `redis`, which came after it), committed and recorded as the template's last render.
     fn record_predating_email(&self) {
         let record = self.read("starter.toml");
+        assert!(record.contains("\nredis = false\n"), "{record}");
         std::fs::write(
             self.project.join("starter.toml"),
-            record.replace("email = false\n", ""),
+            record
+                .replace("email = false\n", "")
+                .replace("redis = false\n", ""),
         )
         .unwrap();
         git(
@@ -421,15 +424,21 @@ fn a_record_that_predates_the_email_question_updates_as_email_off() {
     s.in_project(&["diff", "-d", "service_port=9090"])
         .success()
         .stdout(predicate::str::contains("+email = false"))
+        .stdout(predicate::str::contains("+redis = false"))
         .stderr(predicate::str::contains(
             "starter.toml predates the `email` question: taken as email = false",
+        ))
+        .stderr(predicate::str::contains(
+            "starter.toml predates the `redis` question: taken as redis = false",
         ));
     s.in_project(&["update", "-d", "service_port=9090"])
         .success()
-        .stderr(predicate::str::contains("taken as email = false"));
+        .stderr(predicate::str::contains("taken as email = false"))
+        .stderr(predicate::str::contains("taken as redis = false"));
     let record = s.read("starter.toml");
     assert!(record.contains("template_version = \"1.1.0\""), "{record}");
     assert!(record.contains("\nemail = false\n"), "{record}");
+    assert!(record.contains("\nredis = false\n"), "{record}");
     assert_eq!(git(&s.project, &["status", "--porcelain"]), "");
     s.in_project(&["check"]).success();
 }
@@ -448,11 +457,12 @@ fn a_record_that_predates_the_email_question_may_choose_emails_on_update() {
         git(&s.project, &["rev-parse", "starter-template"]),
         pristine
     );
-    s.in_project(&["update", "--yes", "-d", "email=true"])
+    s.in_project(&["update", "--yes", "-d", "email=true", "-d", "redis=false"])
         .success()
         .stderr(predicate::str::contains("predates").not());
     let record = s.read("starter.toml");
     assert!(record.contains("\nemail = true\n"), "{record}");
+    assert!(record.contains("\nredis = false\n"), "{record}");
     assert!(record.contains("template_version = \"1.1.0\""), "{record}");
 }
 
@@ -482,7 +492,10 @@ fn a_template_without_the_email_question_records_email_off_without_asking() {
         .write_stdin("")
         .assert()
         .success()
-        .stdout(predicate::str::contains("account emails off"));
+        .stdout(predicate::str::contains("account emails off, Redis off"));
+    // Issue #13: nor about Redis, which such a template has no code for either.
+    let record = std::fs::read_to_string(out.join("starter.toml")).unwrap();
+    assert!(record.contains("\nredis = false\n"), "{record}");
     let explicit = s._tmp.path().join("explicit");
     s.starter()
         .args(["new", "explicit", "--yes", "--email", "--template"])
