@@ -41,6 +41,21 @@ pub fn entries(dir: &Path) -> Vec<String> {
 }
 
 /// One build cache for every generated project that the tests compile.
+/// Builds the generated project in `dir` (debug, in the shared cache) and returns its binary.
+pub fn build_generated(dir: &Path, name: &str) -> PathBuf {
+    let target = shared_target_dir();
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .env_remove("RUSTFLAGS")
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "the generated project does not build");
+    target.join("debug").join(name)
+}
+
 pub fn shared_target_dir() -> PathBuf {
     match std::env::var_os("STARTER_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::common::{http, shared_target_dir, skip_for_missing_tool, starter};
+use crate::common::{build_generated, http, skip_for_missing_tool, starter};
 
 const PROJECT: &str = "docs-probe";
 
@@ -49,20 +49,8 @@ pub fn project() -> &'static Project {
             .arg(&dir)
             .assert()
             .success();
-        let target = shared_target_dir();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("RUSTFLAGS")
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "the generated project does not build");
-        Project {
-            dir,
-            binary: target.join("debug").join(PROJECT),
-        }
+        let binary = build_generated(&dir, PROJECT);
+        Project { dir, binary }
     })
 }
 

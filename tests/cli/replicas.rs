@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::common::{shared_target_dir, starter};
+use crate::common::{build_generated, starter};
 use crate::generated_api::tool;
 
 const PROJECT: &str = "replicas-probe";
@@ -41,18 +41,9 @@ fn binary() -> &'static Path {
             .arg(&dir)
             .assert()
             .success();
-        let target = shared_target_dir();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("RUSTFLAGS")
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "the generated project does not build");
+        let binary = build_generated(&dir, PROJECT);
         std::fs::copy(dir.join("deploy/nginx.conf"), root.join("nginx.conf")).unwrap();
-        target.join("debug").join(PROJECT)
+        binary
     })
 }
 
